@@ -1,0 +1,69 @@
+"""Project-wide fixtures: users, organizations, courses and classes made with factories."""
+
+import pytest
+
+from tests.factories import (
+    ClassSessionFactory,
+    CourseFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RegistrationFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Acme Training", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def owner(organization):
+    return MembershipFactory(organization=organization, role="owner").user
+
+
+@pytest.fixture
+def trainer(organization):
+    return MembershipFactory(organization=organization, role="trainer").user
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Other Org")
+
+
+@pytest.fixture
+def other_owner(other_organization):
+    return MembershipFactory(organization=other_organization, role="owner").user
+
+
+@pytest.fixture
+def course(organization):
+    return CourseFactory(organization=organization)
+
+
+@pytest.fixture
+def class_session(course):
+    return ClassSessionFactory(course=course)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def trainer_client(client, trainer):
+    client.force_login(trainer)
+    return client
+
+
+@pytest.fixture
+def registration(class_session):
+    return RegistrationFactory(class_session=class_session)

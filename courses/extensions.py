@@ -1,0 +1,91 @@
+"""Extension points that other apps fill in their `AppConfig.ready()`.
+
+`courses` knows nothing of Zoom or attendance. It shows what providers give it:
+panels on the class page, sections in the student portal, join details in
+emails and the portal, and hooks run after a class or registration changes.
+A Teams or Google Meet integration would plug into the same points.
+
+Every provider receives whole lists (never one object at a time) so a page
+with 500 students costs a fixed number of queries.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block on the class detail page, rendered from `template` with `context`."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class JoinInfo:
+    """How a student joins a class online."""
+
+    url: str
+    meeting_id: str = ""
+    passcode: str = ""
+    personal: bool = False  # a link unique to this student
+    label: str = "Join"
+
+
+@dataclass(frozen=True)
+class PortalSection:
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+class _Registry:
+    def __init__(self, name):
+        self.name = name
+        self._providers = []
+
+    def register(self, provider):
+        if provider not in self._providers:
+            self._providers.append(provider)
+        return provider
+
+    def __iter__(self):
+        return iter(list(self._providers))
+
+
+# provider(*, request, class_session) -> Panel | None
+class_panels = _Registry("class_panels")
+
+# provider(*, class_sessions) -> {class_session_id: {key: value}}: extra facts for class lists
+class_summaries = _Registry("class_summaries")
+
+# provider(*, request, registrations) -> {registration_id: [PortalSection, ...]}
+portal_sections = _Registry("portal_sections")
+
+# provider(*, registrations) -> {registration_id: JoinInfo}
+join_info_providers = _Registry("join_info_providers")
+
+# provider(*, registration) -> bool: True when the provider sends the confirmation
+# email itself later (for example once a personal join link exists).
+confirmation_deferrers = _Registry("confirmation_deferrers")
+
+# form extensions: provider(*, organization, class_session) -> dict of extra form fields
+class_form_fields = _Registry("class_form_fields")
+
+# hooks(*, class_session, event, changes, options) run after commit;
+# event is "created", "updated", "cancelled" or "deleting".
+class_session_hooks = _Registry("class_session_hooks")
+
+# hooks(*, registration, event) run after commit; event is "confirmed" or "cancelled".
+registration_hooks = _Registry("registration_hooks")
+
+# provider(*, class_session) -> list[(label, value)]: questions to ask before cancelling/deleting
+class_delete_options = _Registry("class_delete_options")
+
+
+def join_info_for(registrations):
+    """Join details for each registration, from the first provider that knows it."""
+    found = {}
+    for provider in join_info_providers:
+        for registration_id, info in provider(registrations=registrations).items():
+            found.setdefault(registration_id, info)
+    return found

@@ -1,0 +1,98 @@
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+
+from orgs.models import TIMEZONE_CHOICES
+
+from . import extensions
+from .models import Course, DeliveryMode
+
+
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["title", "description", "certification", "attendance_threshold_percent"]
+        labels = {"attendance_threshold_percent": "Attendance threshold (%)"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class ClassSessionForm(forms.Form):
+    """The class form. Times are typed in the class's own time zone and stored in UTC."""
+
+    title = forms.CharField(max_length=200)
+    starts_at_local = forms.DateTimeField(
+        label="Starts at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text="In the class's time zone.",
+    )
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=1440, initial=60)
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
+    delivery_mode = forms.ChoiceField(choices=DeliveryMode.choices, label="Delivery mode", initial=DeliveryMode.VIRTUAL)
+    location = forms.CharField(
+        label="Location or notes", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The address for an in-person class, or notes for students.",
+    )
+    capacity = forms.IntegerField(min_value=1, initial=30, help_text="How many students can register.")
+
+    def __init__(self, *args, organization, class_session=None, **kwargs):
+        if class_session is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "title": class_session.title,
+                    "starts_at_local": class_session.local_starts_at.replace(tzinfo=None),
+                    "duration_minutes": class_session.duration_minutes,
+                    "timezone": class_session.timezone,
+                    "delivery_mode": class_session.delivery_mode,
+                    "location": class_session.location,
+                    "capacity": class_session.capacity,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if class_session is None:
+            self.fields["timezone"].initial = organization.timezone
+        self.extension_field_names = []
+        for provider in extensions.class_form_fields:
+            for name, field in provider(organization=organization, class_session=class_session).items():
+                self.fields[name] = field
+                self.extension_field_names.append(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        local = cleaned.get("starts_at_local")
+        zone_name = cleaned.get("timezone")
+        if local and zone_name:
+            naive = local.replace(tzinfo=None) if timezone.is_aware(local) else local
+            cleaned["starts_at"] = timezone.make_aware(naive, zoneinfo.ZoneInfo(zone_name))
+        return cleaned
+
+    def session_values(self):
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "starts_at": data["starts_at"],
+            "duration_minutes": data["duration_minutes"],
+            "timezone": data["timezone"],
+            "delivery_mode": data["delivery_mode"],
+            "location": data.get("location", ""),
+            "capacity": data["capacity"],
+        }
+
+    def extension_options(self):
+        return {name: self.cleaned_data.get(name) for name in self.extension_field_names}
+
+
+class RegistrationForm(forms.Form):
+    first_name = forms.CharField(max_length=64, label="First name")
+    last_name = forms.CharField(max_length=64, label="Last name", required=False)
+    email = forms.EmailField(max_length=128, label="Email address")
+
+
+class BulkRegistrationForm(forms.Form):
+    lines = forms.CharField(
+        label="Students, one per line",
+        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "Ada Lovelace <ada@example.com>\nGrace,Hopper,grace@example.com"}),
+        help_text="Each line is “Name <email>” or CSV “first,last,email”.",
+    )

@@ -1,0 +1,80 @@
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from orgs.access import get_for_org_or_404
+
+from .models import ClassSession, Course, Registration, RegistrationStatus
+
+CONFIRMED = Q(registrations__status=RegistrationStatus.CONFIRMED)
+
+
+def course_list(*, organization):
+    return (
+        Course.objects.filter(organization=organization)
+        .annotate(
+            class_count=Count("class_sessions", distinct=True),
+            upcoming_count=Count(
+                "class_sessions", filter=Q(class_sessions__starts_at__gte=timezone.now()), distinct=True
+            ),
+        )
+        .order_by("title")
+    )
+
+
+def course_get(*, organization, course_id):
+    return get_for_org_or_404(Course.objects.select_related("organization"), organization=organization, pk=course_id)
+
+
+def class_sessions_of_course(*, course):
+    return (
+        ClassSession.objects.filter(course=course, organization=course.organization)
+        .annotate(confirmed_count=Count("registrations", filter=CONFIRMED))
+        .order_by("-starts_at")
+    )
+
+
+def class_session_get(*, organization, class_session_id):
+    return get_for_org_or_404(
+        ClassSession.objects.select_related("course", "organization").annotate(
+            confirmed_count=Count("registrations", filter=CONFIRMED)
+        ),
+        organization=organization,
+        pk=class_session_id,
+    )
+
+
+def registration_list(*, class_session):
+    return Registration.objects.filter(class_session=class_session, organization=class_session.organization).order_by(
+        "status", "last_name", "first_name", "email"
+    )
+
+
+def registration_get(*, organization, registration_id):
+    return get_for_org_or_404(
+        Registration.objects.select_related("class_session__course", "class_session__organization"),
+        organization=organization,
+        pk=registration_id,
+    )
+
+
+def class_sessions_upcoming(*, organization, limit=None):
+    queryset = (
+        ClassSession.objects.filter(organization=organization, starts_at__gte=timezone.now())
+        .select_related("course")
+        .annotate(confirmed_count=Count("registrations", filter=CONFIRMED))
+        .order_by("starts_at")
+    )
+    return queryset[:limit] if limit else queryset
+
+
+def class_sessions_for_feed(*, organization):
+    return ClassSession.objects.filter(organization=organization).select_related("course", "organization")
+
+
+def registrations_for_student(*, student):
+    """Every registration of this student across organizations, upcoming first."""
+    return list(
+        Registration.objects.filter(student=student)
+        .select_related("class_session__course", "class_session__organization")
+        .order_by("class_session__starts_at")
+    )

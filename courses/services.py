@@ -1,0 +1,348 @@
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from cohortstudio.mail import email_send
+from django.conf import settings
+
+from . import extensions
+from .calendar import invite_for_registration
+from .models import ClassSession, ClassStatus, Course, Registration, RegistrationStatus
+
+CLASS_SCHEDULE_FIELDS = ("title", "starts_at", "duration_minutes", "timezone")
+
+
+# Courses ------------------------------------------------------------------
+
+
+def course_create(*, organization, title, description="", certification="", attendance_threshold_percent=None):
+    course = Course(
+        organization=organization,
+        title=title.strip(),
+        description=description,
+        certification=certification.strip(),
+        attendance_threshold_percent=attendance_threshold_percent,
+    )
+    course.full_clean()
+    course.save()
+    return course
+
+
+def course_update(*, course, title, description, certification, attendance_threshold_percent):
+    course.title = title.strip()
+    course.description = description
+    course.certification = certification.strip()
+    course.attendance_threshold_percent = attendance_threshold_percent
+    course.full_clean()
+    course.save()
+    return course
+
+
+def course_delete(*, course):
+    if course.class_sessions.exists():
+        raise ValidationError("Delete or move this course's class sessions first.")
+    course.delete()
+
+
+# Class sessions -------------------------------------------------------------
+
+
+def _run_class_hooks(class_session, event, changes=(), options=None):
+    for hook in extensions.class_session_hooks:
+        hook(class_session=class_session, event=event, changes=tuple(changes), options=options or {})
+
+
+def _check_not_in_past(starts_at):
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": "The class must start in the future."})
+
+
+def class_session_create(
+    *, course, title, starts_at, duration_minutes, timezone_name, delivery_mode, location="", capacity, options=None
+):
+    _check_not_in_past(starts_at)
+    class_session = ClassSession(
+        organization=course.organization,
+        course=course,
+        title=title.strip(),
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        timezone=timezone_name,
+        delivery_mode=delivery_mode,
+        location=location.strip(),
+        capacity=capacity,
+    )
+    class_session.full_clean()
+    with transaction.atomic():
+        class_session.save()
+        transaction.on_commit(lambda: _run_class_hooks(class_session, "created", options=options))
+    return class_session
+
+
+def class_session_update(*, class_session, options=None, **values):
+    """Update a class; a schedule change emails every confirmed student an updated invite."""
+    if class_session.is_cancelled:
+        raise ValidationError("This class was cancelled and can no longer be edited.")
+    if "starts_at" in values and values["starts_at"] != class_session.starts_at:
+        _check_not_in_past(values["starts_at"])
+    changes = [name for name, value in values.items() if getattr(class_session, name) != value]
+    if "capacity" in values:
+        confirmed = class_session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        if values["capacity"] < confirmed:
+            raise ValidationError({"capacity": f"{confirmed} students are already registered; capacity can't be lower."})
+    for name, value in values.items():
+        setattr(class_session, name, value)
+    rescheduled = any(name in changes for name in ("starts_at", "duration_minutes"))
+    if rescheduled:
+        class_session.calendar_sequence += 1
+    class_session.full_clean()
+    with transaction.atomic():
+        class_session.save()
+        if changes:
+            transaction.on_commit(lambda: _run_class_hooks(class_session, "updated", changes, options))
+        if rescheduled:
+            transaction.on_commit(lambda: _email_confirmed_students(class_session, "class_rescheduled"))
+    return class_session, changes
+
+
+@transaction.atomic
+def class_session_cancel(*, class_session, options=None):
+    if class_session.is_cancelled:
+        return class_session
+    class_session.status = ClassStatus.CANCELLED
+    class_session.calendar_sequence += 1
+    class_session.save(update_fields=["status", "calendar_sequence", "updated_at"])
+    transaction.on_commit(lambda: _run_class_hooks(class_session, "cancelled", options=options))
+    transaction.on_commit(lambda: _email_confirmed_students(class_session, "class_cancelled", cancelled=True))
+    return class_session
+
+
+@transaction.atomic
+def class_session_delete(*, class_session, options=None):
+    """Delete a class with its registrations; students of an upcoming class are told."""
+    _run_class_hooks(class_session, "deleting", options=options)
+    if not class_session.is_cancelled and not class_session.has_started:
+        registrations = list(_confirmed_registrations(class_session))
+        class_session.status = ClassStatus.CANCELLED
+        class_session.calendar_sequence += 1
+        snapshot = [(registration, class_session) for registration in registrations]
+        transaction.on_commit(lambda: _email_registrations(snapshot, "class_cancelled", cancelled=True))
+    class_session.delete()
+
+
+def _confirmed_registrations(class_session):
+    return (
+        Registration.objects.filter(class_session=class_session, status=RegistrationStatus.CONFIRMED)
+        .select_related("class_session__course", "class_session__organization")
+        .order_by("pk")
+    )
+
+
+def _email_confirmed_students(class_session, template, cancelled=False):
+    registrations = list(_confirmed_registrations(class_session))
+    _email_registrations([(registration, class_session) for registration in registrations], template, cancelled)
+
+
+def _email_registrations(pairs, template, cancelled=False):
+    registrations = [registration for registration, _ in pairs]
+    join_info = {} if cancelled else extensions.join_info_for(registrations)
+    for registration, class_session in pairs:
+        registration.class_session = class_session
+        _send_registration_email(
+            registration, template, join_info=join_info.get(registration.pk), cancelled_invite=cancelled
+        )
+
+
+# Registrations -------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    created: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # (line number, line, message)
+
+
+def _student_for_email(email):
+    """The passwordless account a registration is linked to (created on first registration)."""
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email=email)
+        except IntegrityError:
+            user = User.objects.get(email__iexact=email)
+    EmailAddress.objects.get_or_create(user=user, email__iexact=email, defaults={"email": email, "primary": True})
+    return user
+
+
+def _clean_person(first_name, last_name, email):
+    first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
+    errors = {}
+    if not first_name:
+        errors["first_name"] = "Enter the student's first name."
+    elif len(first_name) > 64:
+        errors["first_name"] = "First names can be at most 64 characters."
+    if len(last_name) > 64:
+        errors["last_name"] = "Last names can be at most 64 characters."
+    try:
+        validate_email(email)
+        if len(email) > 128:
+            raise ValidationError("too long")
+    except ValidationError:
+        errors["email"] = "Enter a valid email address."
+    if errors:
+        raise ValidationError(errors)
+    return first_name, last_name, email
+
+
+def registration_create(*, class_session, first_name, last_name, email):
+    """Register a student for a class, or reinstate their cancelled registration.
+
+    The class row is locked so two people can't take the last seat at once.
+    """
+    first_name, last_name, email = _clean_person(first_name, last_name, email)
+    with transaction.atomic():
+        class_session = ClassSession.objects.select_for_update().select_related("course", "organization").get(
+            pk=class_session.pk
+        )
+        if class_session.is_cancelled:
+            raise ValidationError("This class was cancelled; registration is closed.")
+        if class_session.has_started:
+            raise ValidationError("This class has already started; registration is closed.")
+        existing = Registration.objects.filter(class_session=class_session, email__iexact=email).first()
+        if existing is not None and existing.is_confirmed:
+            raise ValidationError({"email": f"{email} is already registered for this class."})
+        confirmed = Registration.objects.filter(
+            class_session=class_session, status=RegistrationStatus.CONFIRMED
+        ).count()
+        if confirmed >= class_session.capacity:
+            raise ValidationError("This class is full.")
+        student = _student_for_email(email)
+        now = timezone.now()
+        if existing is not None:
+            registration = existing
+            registration.first_name, registration.last_name = first_name, last_name
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at, registration.cancelled_at = now, None
+            registration.save()
+        else:
+            registration = Registration.objects.create(
+                organization=class_session.organization,
+                class_session=class_session,
+                student=student,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                confirmed_at=now,
+            )
+        registration.class_session = class_session
+        transaction.on_commit(lambda: _after_confirmation(registration))
+    return registration
+
+
+def _after_confirmation(registration):
+    deferred = False
+    for deferrer in extensions.confirmation_deferrers:
+        deferred = deferrer(registration=registration) or deferred
+    if not deferred:
+        registration_confirmation_send(registration=registration)
+    for hook in extensions.registration_hooks:
+        hook(registration=registration, event="confirmed")
+
+
+def registration_confirmation_send(*, registration, join_info=None, template="registration_confirmed"):
+    """Send the confirmation (with .ics) to one student; providers supply how to join."""
+    if join_info is None:
+        join_info = extensions.join_info_for([registration]).get(registration.pk)
+    _send_registration_email(registration, template, join_info=join_info)
+
+
+_LINE_WITH_ANGLE = re.compile(r"^\s*(?P<name>[^<]*?)\s*<\s*(?P<email>[^>]+?)\s*>\s*$")
+
+
+def _parse_line(line):
+    """`First Last <email>`, `email`, or CSV `first,last,email`."""
+    match = _LINE_WITH_ANGLE.match(line)
+    if match:
+        name = match.group("name").strip().strip('"')
+        first, _, last = name.partition(" ")
+        return first, last, match.group("email")
+    cells = next(csv.reader(io.StringIO(line)))
+    cells = [cell.strip() for cell in cells]
+    if len(cells) >= 3:
+        return cells[0], cells[1], cells[2]
+    if len(cells) == 2:
+        first, _, last = cells[0].partition(" ")
+        return first, last, cells[1]
+    if len(cells) == 1 and "@" in cells[0]:
+        local = cells[0].split("@")[0]
+        return local, "", cells[0]
+    raise ValidationError("Use “Name <email>” or “first,last,email”.")
+
+
+def registrations_bulk_create(*, class_session, text):
+    result = BulkResult()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if number == 1 and line.lower().replace(" ", "").startswith(("first,last", "firstname,lastname")):
+            continue
+        try:
+            first, last, email = _parse_line(line)
+            result.created.append(
+                registration_create(class_session=class_session, first_name=first, last_name=last, email=email)
+            )
+        except ValidationError as error:
+            result.errors.append((number, line.strip(), " ".join(error.messages)))
+    return result
+
+
+def registration_cancel(*, registration, by):
+    """Cancel a registration (by "student" or "trainer") and send the cancellation email."""
+    if not registration.is_confirmed:
+        return registration
+    with transaction.atomic():
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        transaction.on_commit(lambda: _after_cancellation(registration, by))
+    return registration
+
+
+def _after_cancellation(registration, by):
+    _send_registration_email(
+        registration, "registration_cancelled", cancelled_invite=True, extra={"cancelled_by": by}
+    )
+    for hook in extensions.registration_hooks:
+        hook(registration=registration, event="cancelled")
+
+
+def _send_registration_email(registration, template, *, join_info=None, cancelled_invite=False, extra=None):
+    class_session = registration.class_session
+    invite = invite_for_registration(registration, join_info=join_info, cancelled=cancelled_invite)
+    context = {
+        "registration": registration,
+        "class_session": class_session,
+        "course": class_session.course,
+        "organization": class_session.organization,
+        "join_info": join_info,
+        "cancel_url": settings.SITE_URL + reverse("registration_cancel", args=[registration.cancel_token]),
+        "portal_url": settings.SITE_URL + reverse("portal:home"),
+        **(extra or {}),
+    }
+    email_send(
+        template=template,
+        to=registration.email,
+        context=context,
+        attachments=[("invite.ics", invite, "text/calendar; method=" + ("CANCEL" if cancelled_invite else "REQUEST"))],
+    )

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("", views.course_list_view, name="course_list"),
+    path("new/", views.course_create_view, name="course_create"),
+    path("<int:course_id>/", views.course_detail_view, name="course_detail"),
+    path("<int:course_id>/edit/", views.course_edit_view, name="course_edit"),
+    path("<int:course_id>/delete/", views.course_delete_view, name="course_delete"),
+    path("<int:course_id>/classes/new/", views.class_create_view, name="class_create"),
+    path("classes/<int:class_id>/", views.class_detail_view, name="class_detail"),
+    path("classes/<int:class_id>/edit/", views.class_edit_view, name="class_edit"),
+    path("classes/<int:class_id>/cancel/", views.class_cancel_view, name="class_cancel"),
+    path("classes/<int:class_id>/delete/", views.class_delete_view, name="class_delete"),
+    path("classes/<int:class_id>/registrations/add/", views.registration_add_view, name="registration_add"),
+    path("classes/<int:class_id>/registrations/bulk/", views.registrations_bulk_view, name="registrations_bulk"),
+    path("registrations/<int:registration_id>/cancel/", views.registration_cancel_view, name="registration_cancel"),
+]

@@ -1,0 +1,351 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from orgs.access import member_required
+
+from . import extensions, selectors, services
+from .forms import BulkRegistrationForm, ClassSessionForm, CourseForm, RegistrationForm
+from .models import ClassSession, Registration, RegistrationStatus
+
+PAGE_SIZE = 25
+ROSTER_PAGE_SIZE = 50
+
+
+def _add_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+def home_view(request):
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if request.membership is not None:
+        return redirect("courses:course_list")
+    if request.user.has_usable_password():
+        return redirect("orgs:organization_create")
+    return redirect("portal:home")
+
+
+def privacy_view(request):
+    return render(request, "privacy.html")
+
+
+# Courses -----------------------------------------------------------------
+
+
+@member_required
+def course_list_view(request):
+    page = Paginator(selectors.course_list(organization=request.organization), PAGE_SIZE).get_page(request.GET.get("page"))
+    upcoming = selectors.class_sessions_upcoming(organization=request.organization, limit=5)
+    return render(request, "courses/course_list.html", {"page": page, "upcoming": upcoming})
+
+
+@member_required
+def course_create_view(request):
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(organization=request.organization, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Course “{course.title}” created.")
+            return redirect("courses:course_detail", course_id=course.pk)
+    return render(request, "courses/course_form.html", {"form": form})
+
+
+@member_required
+def course_detail_view(request, course_id):
+    course = selectors.course_get(organization=request.organization, course_id=course_id)
+    page = Paginator(selectors.class_sessions_of_course(course=course), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "courses/course_detail.html", {"course": course, "page": page})
+
+
+@member_required
+def course_edit_view(request, course_id):
+    course = selectors.course_get(organization=request.organization, course_id=course_id)
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(course=course, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Course saved.")
+            return redirect("courses:course_detail", course_id=course.pk)
+    return render(request, "courses/course_form.html", {"form": form, "course": course})
+
+
+@member_required
+def course_delete_view(request, course_id):
+    course = selectors.course_get(organization=request.organization, course_id=course_id)
+    if request.method == "POST":
+        try:
+            services.course_delete(course=course)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect("courses:course_detail", course_id=course.pk)
+        messages.success(request, f"Course “{course.title}” deleted.")
+        return redirect("courses:course_list")
+    return render(request, "courses/course_delete.html", {"course": course})
+
+
+# Class sessions --------------------------------------------------------------
+
+
+@member_required
+def class_create_view(request, course_id):
+    course = selectors.course_get(organization=request.organization, course_id=course_id)
+    form = ClassSessionForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            class_session = services.class_session_create(
+                course=course,
+                title=form.cleaned_data["title"],
+                starts_at=form.cleaned_data["starts_at"],
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                timezone_name=form.cleaned_data["timezone"],
+                delivery_mode=form.cleaned_data["delivery_mode"],
+                location=form.cleaned_data.get("location", ""),
+                capacity=form.cleaned_data["capacity"],
+                options=form.extension_options(),
+            )
+        except ValidationError as error:
+            _add_errors(form, _rename_starts_at(error))
+        else:
+            messages.success(request, f"Class “{class_session.title}” saved.")
+            return redirect("courses:class_detail", class_id=class_session.pk)
+    return render(request, "courses/class_form.html", {"form": form, "course": course})
+
+
+def _rename_starts_at(error):
+    if hasattr(error, "error_dict") and "starts_at" in error.error_dict:
+        error.error_dict["starts_at_local"] = error.error_dict.pop("starts_at")
+    return error
+
+
+@member_required
+def class_detail_view(request, class_id):
+    class_session = selectors.class_session_get(organization=request.organization, class_session_id=class_id)
+    roster = Paginator(selectors.registration_list(class_session=class_session), ROSTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    panels = [
+        panel
+        for provider in extensions.class_panels
+        if (panel := provider(request=request, class_session=class_session)) is not None
+    ]
+    panels.sort(key=lambda panel: panel.order)
+    context = {
+        "class_session": class_session,
+        "course": class_session.course,
+        "roster": roster,
+        "panels": panels,
+        "registration_form": RegistrationForm(),
+        "bulk_form": BulkRegistrationForm(),
+        "public_url": request.build_absolute_uri(reverse("public_register", args=[class_session.public_token])),
+    }
+    return render(request, "courses/class_detail.html", context)
+
+
+@member_required
+def class_edit_view(request, class_id):
+    class_session = selectors.class_session_get(organization=request.organization, class_session_id=class_id)
+    if class_session.is_cancelled:
+        messages.error(request, "This class was cancelled and can no longer be edited.")
+        return redirect("courses:class_detail", class_id=class_session.pk)
+    form = ClassSessionForm(request.POST or None, organization=request.organization, class_session=class_session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, changes = services.class_session_update(
+                class_session=class_session, options=form.extension_options(), **form.session_values()
+            )
+        except ValidationError as error:
+            _add_errors(form, _rename_starts_at(error))
+        else:
+            messages.success(request, "Class saved." if changes else "Nothing changed.")
+            return redirect("courses:class_detail", class_id=class_session.pk)
+    return render(request, "courses/class_form.html", {"form": form, "course": class_session.course, "class_session": class_session})
+
+
+def _delete_options(class_session):
+    options = []
+    for provider in extensions.class_delete_options:
+        options.extend(provider(class_session=class_session))
+    return options
+
+
+@member_required
+def class_cancel_view(request, class_id):
+    class_session = selectors.class_session_get(organization=request.organization, class_session_id=class_id)
+    options = _delete_options(class_session)
+    if request.method == "POST":
+        chosen = {option["name"]: request.POST.get(option["name"]) == "on" for option in options}
+        services.class_session_cancel(class_session=class_session, options=chosen)
+        messages.success(request, "Class cancelled. Registered students were emailed.")
+        return redirect("courses:class_detail", class_id=class_session.pk)
+    return render(
+        request, "courses/class_cancel.html", {"class_session": class_session, "options": options, "action": "cancel"}
+    )
+
+
+@member_required
+def class_delete_view(request, class_id):
+    class_session = selectors.class_session_get(organization=request.organization, class_session_id=class_id)
+    options = _delete_options(class_session)
+    if request.method == "POST":
+        chosen = {option["name"]: request.POST.get(option["name"]) == "on" for option in options}
+        course_id = class_session.course_id
+        services.class_session_delete(class_session=class_session, options=chosen)
+        messages.success(request, f"Class “{class_session.title}” deleted.")
+        return redirect("courses:course_detail", course_id=course_id)
+    return render(
+        request, "courses/class_cancel.html", {"class_session": class_session, "options": options, "action": "delete"}
+    )
+
+
+# Registrations (trainer) -------------------------------------------------------
+
+
+@member_required
+@require_POST
+def registration_add_view(request, class_id):
+    class_session = selectors.class_session_get(organization=request.organization, class_session_id=class_id)
+    form = RegistrationForm(request.POST)
+    if form.is_valid():
+        try:
+            registration = services.registration_create(class_session=class_session, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{registration.full_name} is registered and was emailed a confirmation.")
+            return redirect("courses:class_detail", class_id=class_session.pk)
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect(reverse("courses:class_detail", args=[class_session.pk]) + "#add-student")
+
+
+@member_required
+def registrations_bulk_view(request, class_id):
+    class_session = selectors.class_session_get(organization=request.organization, class_session_id=class_id)
+    form = BulkRegistrationForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = services.registrations_bulk_create(class_session=class_session, text=form.cleaned_data["lines"])
+        if result.created:
+            messages.success(request, f"{len(result.created)} students registered.")
+        if not result.errors:
+            return redirect("courses:class_detail", class_id=class_session.pk)
+        failed_lines = "\n".join(line for _, line, _ in result.errors)
+        form = BulkRegistrationForm(initial={"lines": failed_lines})
+    return render(
+        request, "courses/registrations_bulk.html", {"class_session": class_session, "form": form, "result": result}
+    )
+
+
+@member_required
+def registration_cancel_view(request, registration_id):
+    registration = selectors.registration_get(organization=request.organization, registration_id=registration_id)
+    if request.method == "POST":
+        services.registration_cancel(registration=registration, by="trainer")
+        messages.success(request, f"Registration of {registration.full_name} cancelled; they were emailed.")
+        return redirect("courses:class_detail", class_id=registration.class_session_id)
+    return render(request, "courses/registration_cancel.html", {"registration": registration, "by_trainer": True})
+
+
+# Public pages --------------------------------------------------------------------
+
+
+def public_register_view(request, token):
+    class_session = get_object_or_404(
+        ClassSession.objects.select_related("course", "organization"), public_token=token
+    )
+    confirmed = class_session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+    closed_reason = None
+    if class_session.is_cancelled:
+        closed_reason = "This class was cancelled."
+    elif class_session.has_started:
+        closed_reason = "This class has already started, so registration is closed."
+    elif confirmed >= class_session.capacity:
+        closed_reason = "This class is full."
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and closed_reason is None and form.is_valid():
+        try:
+            registration = services.registration_create(class_session=class_session, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return render(request, "courses/public_registered.html", {"class_session": class_session, "registration": registration})
+    context = {"class_session": class_session, "form": form, "closed_reason": closed_reason, "seats_left": max(class_session.capacity - confirmed, 0)}
+    return render(request, "courses/public_register.html", context)
+
+
+def registration_cancel_public_view(request, token):
+    """Cancel from the link in the confirmation email (the token is the credential)."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("class_session__course", "class_session__organization"), cancel_token=token
+    )
+    if request.method == "POST":
+        services.registration_cancel(registration=registration, by="student")
+        messages.success(request, "Your registration is cancelled. We've emailed you a confirmation.")
+        return render(request, "courses/registration_cancelled.html", {"registration": registration})
+    return render(request, "courses/registration_cancel.html", {"registration": registration})
+
+
+# Student portal --------------------------------------------------------------
+
+
+@login_required
+def portal_home_view(request):
+    registrations = selectors.registrations_for_student(student=request.user)
+    confirmed = [registration for registration in registrations if registration.is_confirmed]
+    join_info = extensions.join_info_for(confirmed)
+    sections = {}
+    for provider in extensions.portal_sections:
+        for registration_id, items in provider(request=request, registrations=confirmed).items():
+            sections.setdefault(registration_id, []).extend(items)
+    now = timezone.now()
+    entries = [
+        {
+            "registration": registration,
+            "join_info": join_info.get(registration.pk),
+            "sections": sections.get(registration.pk, []),
+            "ended": registration.class_session.ends_at <= now,
+        }
+        for registration in registrations
+    ]
+    upcoming = [entry for entry in entries if not entry["ended"]]
+    past = [entry for entry in reversed(entries) if entry["ended"]]
+    return render(request, "portal/home.html", {"upcoming": upcoming, "past": past})
+
+
+@login_required
+def portal_registration_cancel_view(request, registration_id):
+    registration = get_object_or_404(
+        Registration.objects.select_related("class_session__course", "class_session__organization"),
+        pk=registration_id,
+        student=request.user,
+    )
+    if request.method == "POST":
+        services.registration_cancel(registration=registration, by="student")
+        messages.success(request, f"Your registration for “{registration.class_session.title}” is cancelled.")
+        return redirect("portal:home")
+    return render(request, "courses/registration_cancel.html", {"registration": registration, "from_portal": True})
+
+
+def portal_login_view(request):
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    return redirect(reverse("account_request_login_code") + "?next=" + reverse("portal:home"))

@@ -1,0 +1,35 @@
+"""Small presentation helpers shared by every app's templates."""
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+_WIDGET_CLASSES = {
+    "select": "form-select",
+    "selectmultiple": "form-select",
+    "checkbox": "form-check-input",
+    "radioselect": "",
+}
+
+
+@register.filter
+def bs(field):
+    """Render a bound field's widget with Bootstrap classes (and is-invalid on error)."""
+    css = _WIDGET_CLASSES.get(field.widget_type, "form-control")
+    if field.errors:
+        css += " is-invalid"
+    attrs = {"class": css}
+    if field.help_text:
+        attrs["aria-describedby"] = f"{field.auto_id}_help"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def in_zone(value, zone_name):
+    """A UTC datetime shown in a class's time zone."""
+    if value is None:
+        return ""
+    import zoneinfo
+
+    return timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole suite against real PostgreSQL and Redis started on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(scripts/test-services.sh start)"
+trap 'scripts/test-services.sh stop' EXIT
+export CELERY_TASK_ALWAYS_EAGER=1 ZOOM_SIMULATOR=1
+.venv/bin/python -m pytest "$@"

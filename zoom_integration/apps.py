@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ZoomIntegrationConfig(AppConfig):
+    name = "zoom_integration"
