@@ -81,6 +81,10 @@ registration_hooks = _Registry("registration_hooks")
 # provider(*, class_session) -> list[(label, value)]: questions to ask before cancelling/deleting
 class_delete_options = _Registry("class_delete_options")
 
+# loader(*, organization, stdout) run by `manage.py load_demo_data` after the base demo exists;
+# each must be idempotent.
+demo_data_loaders = _Registry("demo_data_loaders")
+
 
 def join_info_for(registrations):
     """Join details for each registration, from the first provider that knows it."""

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
 from orgs.models import TIMEZONE_CHOICES, Organization
@@ -93,13 +94,14 @@ class ClassSession(models.Model):
     def zone(self):
         return zoneinfo.ZoneInfo(self.timezone)
 
+    # Marked (by do_timezone) so templates show them in the class's zone, not the viewer's.
     @property
     def local_starts_at(self):
-        return timezone.localtime(self.starts_at, self.zone)
+        return do_timezone(self.starts_at, self.zone)
 
     @property
     def local_ends_at(self):
-        return timezone.localtime(self.ends_at, self.zone)
+        return do_timezone(self.ends_at, self.zone)
 
     @property
     def is_virtual(self):

@@ -11,10 +11,9 @@ from orgs.models import Membership, Organization
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -67,4 +66,4 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Student{n}")
     last_name = "Example"
     email = factory.Sequence(lambda n: f"student{n}@example.com")
-    student = factory.LazyAttribute(lambda o: UserFactory(email=o.email))
+    student = factory.LazyAttribute(lambda o: UserFactory(email=o.email, password=None))

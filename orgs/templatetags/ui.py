@@ -1,7 +1,7 @@
 """Small presentation helpers shared by every app's templates."""
 
 from django import template
-from django.utils import timezone
+from django.templatetags.tz import do_timezone
 
 register = template.Library()
 
@@ -27,9 +27,7 @@ def bs(field):
 
 @register.filter
 def in_zone(value, zone_name):
-    """A UTC datetime shown in a class's time zone."""
+    """A UTC datetime shown in a class's time zone (not the viewer's)."""
     if value is None:
         return ""
-    import zoneinfo
-
-    return timezone.localtime(value, zoneinfo.ZoneInfo(zone_name))
+    return do_timezone(value, zone_name)
