@@ -27,7 +27,7 @@ run: venv
 
 test: dev-venv
 	bash scripts/system-deps.sh
-	bash scripts/test.sh $(PYTEST_ARGS)
+	bash scripts/test.sh --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .local staticfiles

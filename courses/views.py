@@ -307,7 +307,7 @@ def registration_cancel_public_view(request, token):
 # Student portal --------------------------------------------------------------
 
 
-@login_required
+@login_required(login_url="portal:login")
 def portal_home_view(request):
     registrations = selectors.registrations_for_student(student=request.user)
     confirmed = [registration for registration in registrations if registration.is_confirmed]
@@ -331,7 +331,7 @@ def portal_home_view(request):
     return render(request, "portal/home.html", {"upcoming": upcoming, "past": past})
 
 
-@login_required
+@login_required(login_url="portal:login")
 def portal_registration_cancel_view(request, registration_id):
     registration = get_object_or_404(
         Registration.objects.select_related("class_session__course", "class_session__organization"),

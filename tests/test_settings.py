@@ -1,0 +1,62 @@
+"""Production settings come from the environment and refuse to start half-configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "-production-secret-key-that-is-long-enough-9f8e7d",
+    "ALLOWED_HOSTS": "app.cohortstudio.io",
+    "SITE_URL": "https://app.cohortstudio.io",
+    "DATABASE_URL": "postgres://cohort:secret@127.0.0.1:5432/cohortstudio",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "DEFAULT_FROM_EMAIL": "CohortStudio <no-reply@cohortstudio.io>",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "ZOOM_CLIENT_ID": "client-id",
+    "ZOOM_CLIENT_SECRET": "client-secret",
+    "ZOOM_WEBHOOK_SECRET_TOKEN": "webhook-secret",
+    "ZOOM_SIMULATOR": "0",
+}
+
+
+def _manage(*args, **overrides):
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION and not key.startswith(("ZOOM_", "CELERY_"))}
+    env.update(PRODUCTION)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_passes_with_production_values():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_missing_encryption_keys_stop_start_up_with_instructions():
+    result = _manage("check", FIELD_ENCRYPTION_KEYS=None)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_malformed_encryption_key_is_named():
+    result = _manage("check", FIELD_ENCRYPTION_KEYS=f"{Fernet.generate_key().decode()},not-a-key")
+    assert result.returncode != 0
+    assert "key number 2 is not a valid Fernet key" in result.stderr
+
+
+def test_simulator_cannot_be_enabled_in_production_by_accident():
+    result = _manage("check", ZOOM_SIMULATOR="1")
+    assert result.returncode != 0
+    assert "ZOOM_SIMULATOR is on with DEBUG=0" in result.stderr
