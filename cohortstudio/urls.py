@@ -2,15 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from cohortstudio.health import healthz_view
 from courses import views as course_views
 
 urlpatterns = [
     path("", course_views.home_view, name="home"),
+    path("healthz", healthz_view, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("orgs.urls")),
     path("courses/", include("courses.urls")),
     path("portal/", include("courses.portal_urls")),
+    path("attendance/", include("attendance.urls")),
     path("register/<str:token>/", course_views.public_register_view, name="public_register"),
     path("registrations/cancel/<str:token>/", course_views.registration_cancel_public_view, name="registration_cancel"),
     path("privacy/", course_views.privacy_view, name="privacy"),

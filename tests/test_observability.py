@@ -1,0 +1,43 @@
+import json
+import logging
+
+import pytest
+
+from cohortstudio.observability import ContextFilter, redact
+
+
+def test_redaction_removes_emails_tokens_and_secrets():
+    line = redact("POST /oauth/token refresh_token=abc.def&code=XYZ for ada@example.com Authorization: Bearer eyJhbGciOi.x.y")
+    assert "ada@example.com" not in line and "abc.def" not in line and "XYZ" not in line and "eyJhbGciOi" not in line
+    assert "refresh_token=[redacted]" in line and "[email]" in line and "Bearer [redacted]" in line
+
+
+def test_filter_adds_context_and_redacts_args():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "student %s joined", ("grace@example.com",), None)
+    assert ContextFilter().filter(record)
+    assert record.getMessage() == "student [email] joined"
+    assert record.request_id == "-"
+
+
+@pytest.mark.django_db
+def test_request_id_is_echoed_or_made(client):
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="lb-123").headers["X-Request-ID"] == "lb-123"
+    made = client.get("/healthz", HTTP_X_REQUEST_ID="bad id with spaces").headers["X-Request-ID"]
+    assert len(made) == 32 and " " not in made
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_redis(client, settings):
+    response = client.get("/healthz")
+    body = json.loads(response.content)
+    assert response.status_code == 200, body
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["redis"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_redis_is_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["checks"]["redis"] == {"ok": False, "error": "ConnectionError"}
