@@ -134,6 +134,8 @@ class Registration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminder_day_sent_at = models.DateTimeField(null=True, blank=True, help_text="The 24-hour reminder went out.")
+    reminder_hour_sent_at = models.DateTimeField(null=True, blank=True, help_text="The 1-hour reminder went out.")
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
@@ -152,3 +154,31 @@ class Registration(models.Model):
     @property
     def is_confirmed(self):
         return self.status == RegistrationStatus.CONFIRMED
+
+
+class CalendarFeedKind(models.TextChoices):
+    STUDENT = "student", "A student's classes"
+    TRAINER = "trainer", "An organization's classes (no student details)"
+
+
+class CalendarFeed(models.Model):
+    """A private, subscribable calendar URL; the token is the only credential."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    kind = models.CharField(max_length=16, choices=CalendarFeedKind.choices)
+    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "kind"], name="calendar_feed_one_per_scope"),
+            models.UniqueConstraint(
+                fields=["user", "kind"], condition=models.Q(organization__isnull=True), name="calendar_feed_one_student_feed"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} feed of {self.user}"

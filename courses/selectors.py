@@ -78,3 +78,28 @@ def registrations_for_student(*, student):
         .select_related("class_session__course", "class_session__organization")
         .order_by("class_session__starts_at")
     )
+
+
+def calendar_feed_classes(*, feed):
+    """The classes a feed shows: a student's confirmed classes, or an organization's classes."""
+    if feed.kind == "student":
+        registrations = list(
+            Registration.objects.filter(student=feed.user, status=RegistrationStatus.CONFIRMED)
+            .select_related("class_session__course", "class_session__organization")
+            .order_by("class_session__starts_at")
+        )
+        return registrations, [registration.class_session for registration in registrations]
+    class_sessions = list(
+        ClassSession.objects.filter(organization=feed.organization).select_related("course").order_by("starts_at")
+    )
+    return [], class_sessions
+
+
+def registrations_due_for_reminder(*, window_start, window_end, field):
+    return Registration.objects.filter(
+        status=RegistrationStatus.CONFIRMED,
+        class_session__status="scheduled",
+        class_session__starts_at__gt=window_start,
+        class_session__starts_at__lte=window_end,
+        **{f"{field}__isnull": True},
+    )

@@ -2,6 +2,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -15,8 +16,17 @@ from cohortstudio.mail import email_send
 from django.conf import settings
 
 from . import extensions
+from .calendar import feed as feed_ics
 from .calendar import invite_for_registration
-from .models import ClassSession, ClassStatus, Course, Registration, RegistrationStatus
+from .models import (
+    CalendarFeed,
+    CalendarFeedKind,
+    ClassSession,
+    ClassStatus,
+    Course,
+    Registration,
+    RegistrationStatus,
+)
 
 CLASS_SCHEDULE_FIELDS = ("title", "starts_at", "duration_minutes", "timezone")
 
@@ -346,3 +356,66 @@ def _send_registration_email(registration, template, *, join_info=None, cancelle
         context=context,
         attachments=[("invite.ics", invite, "text/calendar; method=" + ("CANCEL" if cancelled_invite else "REQUEST"))],
     )
+
+
+# Reminders and calendar feeds -------------------------------------------------
+
+# (field marking it sent, how long before the class, email template)
+REMINDERS = (
+    ("reminder_day_sent_at", timedelta(hours=24), "class_reminder"),
+    ("reminder_hour_sent_at", timedelta(hours=1), "class_reminder"),
+)
+REMINDER_BATCH = 500
+
+
+def reminders_send_due(*, now=None):
+    """Email the 24-hour and 1-hour reminders that are due, each exactly once.
+
+    Rows are claimed (marked sent) under a row lock before mailing, so two beat
+    runs or workers never send the same reminder twice.
+    """
+    from .selectors import registrations_due_for_reminder
+
+    now = now or timezone.now()
+    sent = 0
+    for field, lead, template in REMINDERS:
+        # Inside the last hour the 1-hour reminder is the one that matters.
+        window_start = now + timedelta(hours=1) if field == "reminder_day_sent_at" else now
+        with transaction.atomic():
+            due = list(
+                registrations_due_for_reminder(window_start=window_start, window_end=now + lead, field=field)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("class_session__course", "class_session__organization")
+                .order_by("pk")[:REMINDER_BATCH]
+            )
+            Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{field: now})
+        join_info = extensions.join_info_for(due)
+        for registration in due:
+            _send_registration_email(
+                registration, template, join_info=join_info.get(registration.pk), extra={"lead": lead}
+            )
+        sent += len(due)
+    return sent
+
+
+def calendar_feed_get_or_create(*, user, organization=None):
+    """A student's feed (organization None) or a trainer's feed of one organization's classes."""
+    kind = CalendarFeedKind.TRAINER if organization else CalendarFeedKind.STUDENT
+    feed, _ = CalendarFeed.objects.get_or_create(user=user, organization=organization, kind=kind)
+    return feed
+
+
+def calendar_feed_render(*, feed):
+    from .selectors import calendar_feed_classes
+
+    registrations, class_sessions = calendar_feed_classes(feed=feed)
+    join_by_class = {}
+    if registrations:
+        join_info = extensions.join_info_for(registrations)
+        join_by_class = {
+            registration.class_session_id: join_info[registration.pk]
+            for registration in registrations
+            if registration.pk in join_info
+        }
+    name = "My CohortStudio classes" if feed.kind == CalendarFeedKind.STUDENT else f"{feed.organization.name} classes"
+    return feed_ics(class_sessions, join_info_by_class=join_by_class, name=name)

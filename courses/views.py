@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,7 @@ from orgs.access import member_required
 
 from . import extensions, selectors, services
 from .forms import BulkRegistrationForm, ClassSessionForm, CourseForm, RegistrationForm
-from .models import ClassSession, Registration, RegistrationStatus
+from .models import CalendarFeed, ClassSession, Registration, RegistrationStatus
 
 PAGE_SIZE = 25
 ROSTER_PAGE_SIZE = 50
@@ -46,7 +47,9 @@ def privacy_view(request):
 def course_list_view(request):
     page = Paginator(selectors.course_list(organization=request.organization), PAGE_SIZE).get_page(request.GET.get("page"))
     upcoming = selectors.class_sessions_upcoming(organization=request.organization, limit=5)
-    return render(request, "courses/course_list.html", {"page": page, "upcoming": upcoming})
+    feed = services.calendar_feed_get_or_create(user=request.user, organization=request.organization)
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token]))
+    return render(request, "courses/course_list.html", {"page": page, "upcoming": upcoming, "feed_url": feed_url})
 
 
 @member_required
@@ -328,7 +331,9 @@ def portal_home_view(request):
     ]
     upcoming = [entry for entry in entries if not entry["ended"]]
     past = [entry for entry in reversed(entries) if entry["ended"]]
-    return render(request, "portal/home.html", {"upcoming": upcoming, "past": past})
+    feed = services.calendar_feed_get_or_create(user=request.user)
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token]))
+    return render(request, "portal/home.html", {"upcoming": upcoming, "past": past, "feed_url": feed_url})
 
 
 @login_required(login_url="portal:login")
@@ -349,3 +354,14 @@ def portal_login_view(request):
     if request.user.is_authenticated:
         return redirect("portal:home")
     return redirect(reverse("account_request_login_code") + "?next=" + reverse("portal:home"))
+
+
+# Calendar feeds ------------------------------------------------------------------
+
+
+def calendar_feed_view(request, token):
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user", "organization"), token=token)
+    response = HttpResponse(services.calendar_feed_render(feed=feed), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cohortstudio.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
