@@ -17,6 +17,7 @@ urlpatterns = [
     path("register/<str:token>/", course_views.public_register_view, name="public_register"),
     path("registrations/cancel/<str:token>/", course_views.registration_cancel_public_view, name="registration_cancel"),
     path("privacy/", course_views.privacy_view, name="privacy"),
+    path("calendar/<str:token>.ics", course_views.calendar_feed_view, name="calendar_feed"),
     path("", include("zoom_integration.urls")),
 ]
 

@@ -27,7 +27,11 @@ PRODUCTION = {
 
 
 def _manage(*args, **overrides):
-    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION and not key.startswith(("ZOOM_", "CELERY_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION and not key.startswith(("ZOOM_", "CELERY_", "DJANGO_"))
+    }
     env.update(PRODUCTION)
     for key, value in overrides.items():
         if value is None:

@@ -1,0 +1,344 @@
+"""Attendance writes.
+
+A meeting tool integration reports what happened with `presence_signal_record`
+(one call per join, leave, meeting start or end, from webhooks or from a
+report fetched after the meeting). Each call stores the signal once and
+refreshes only the participant it concerns and that participant's
+registration; a meeting's end refreshes the participants of that run.
+Everything derived is a function of the stored signals, so
+`attendance_rebuild` gives the same result as the calls did one by one.
+
+Rows are created (in key order) and locked participants first, then
+attendance records, each in a fixed order, so concurrent workers cannot
+deadlock.
+"""
+
+from collections import defaultdict
+from dataclasses import astuple, dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from courses.models import Registration, RegistrationStatus
+
+from .models import (
+    PARTICIPANT_KINDS,
+    AttendanceOverride,
+    AttendanceRecord,
+    MatchMethod,
+    OverrideStatus,
+    Participant,
+    PresenceSignal,
+    SignalKind,
+)
+from .presence import (
+    JOIN,
+    LEAVE,
+    Presence,
+    intervals_from_json,
+    intervals_to_json,
+    participant_presence,
+    presence_merge,
+)
+
+
+@dataclass(frozen=True)
+class _ParticipantKey:
+    source: str
+    session_key: str
+    participant_key: str
+
+
+def presence_signal_record(
+    *,
+    class_session,
+    source,
+    external_id,
+    session_key,
+    kind,
+    occurred_at,
+    participant_key="",
+    registration=None,
+    email="",
+    display_name="",
+    reconciled=False,
+):
+    """Store one presence signal and refresh what it changes.
+
+    `registration` is the caller's own identification of the participant (a
+    meeting tool that knows its registrants); without it the participant is
+    matched by email among the class's confirmed registrations, else kept
+    unmatched. Returns `(signal, created)`; a signal whose `(source,
+    external_id)` is already stored changes nothing.
+    """
+    values = {
+        "organization_id": class_session.organization_id,
+        "class_session": class_session,
+        "session_key": session_key,
+        "participant_key": participant_key if kind in PARTICIPANT_KINDS else "",
+        "kind": kind,
+        "occurred_at": occurred_at,
+        "registration": registration,
+        "email": email.strip()[:254],
+        "display_name": display_name.strip()[:255],
+        "reconciled": reconciled,
+    }
+    _signal_validate(PresenceSignal(source=source, external_id=external_id, **values))
+    with transaction.atomic():
+        signal, created = PresenceSignal.objects.get_or_create(source=source, external_id=external_id, defaults=values)
+        if not created:
+            return signal, False
+        run = Q(source=source, session_key=session_key)
+        if kind in PARTICIPANT_KINDS:
+            key = _ParticipantKey(source, session_key, participant_key)
+            _participants_ensure(class_session=class_session, keys=[key])
+            _participants_refresh(
+                class_session=class_session,
+                participants=_participants_locked(class_session=class_session, scope=_keys_q([key])),
+                signals_scope=_keys_q([key]) | (run & Q(kind=SignalKind.SESSION_END)),
+            )
+        elif kind == SignalKind.SESSION_END:
+            _participants_refresh(
+                class_session=class_session,
+                participants=_participants_locked(class_session=class_session, scope=run),
+                signals_scope=run,
+            )
+    return signal, True
+
+
+def _signal_validate(signal):
+    if signal.kind in PARTICIPANT_KINDS and not signal.participant_key:
+        raise ValidationError({"participant_key": "A join or leave needs the participant it concerns."})
+    if signal.occurred_at is not None and timezone.is_naive(signal.occurred_at):
+        raise ValidationError({"occurred_at": "Give the time with its time zone."})
+    if signal.registration is not None and signal.registration.class_session_id != signal.class_session.pk:
+        raise ValidationError({"registration": "This registration belongs to another class."})
+    signal.full_clean(exclude=["organization", "class_session", "registration"], validate_constraints=False)
+
+
+def attendance_rebuild(*, class_session):
+    """Derive every participant and attendance record of a class again from its stored signals."""
+    with transaction.atomic():
+        keys = {
+            _ParticipantKey(*values)
+            for values in PresenceSignal.objects.filter(
+                class_session=class_session, kind__in=PARTICIPANT_KINDS
+            ).values_list("source", "session_key", "participant_key")
+        }
+        _participants_ensure(class_session=class_session, keys=keys)
+        participants = _participants_locked(class_session=class_session, scope=Q())
+        recorded = set(
+            AttendanceRecord.objects.filter(class_session=class_session).values_list("registration_id", flat=True)
+        )
+        _participants_refresh(
+            class_session=class_session, participants=participants, signals_scope=Q(), also_registrations=recorded
+        )
+
+
+def participant_assign(*, participant, registration, by):
+    """A trainer says who a participant was; their presence then counts for that registration."""
+    if registration.class_session_id != participant.class_session_id:
+        raise ValidationError("Choose a student registered for this class.")
+    if not registration.is_confirmed:
+        raise ValidationError("This registration is cancelled.")
+    class_session = participant.class_session
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        previous = locked.registration_id
+        locked.registration = registration
+        locked.match_method = MatchMethod.ASSIGNED
+        locked.assigned_by = by
+        locked.assigned_at = timezone.now()
+        locked.save(update_fields=["registration", "match_method", "assigned_by", "assigned_at"])
+        _records_refresh(class_session=class_session, registration_ids={previous, registration.pk} - {None})
+    return locked
+
+
+def attendance_override_set(*, registration, status, reason, by):
+    """Mark a registration present or absent by hand, or hand it back to the recorded presence."""
+    override = AttendanceOverride(
+        organization_id=registration.organization_id,
+        class_session_id=registration.class_session_id,
+        registration=registration,
+        status=status,
+        reason=reason.strip(),
+        set_by=by,
+    )
+    if override.status != OverrideStatus.AUTOMATIC and not override.reason:
+        raise ValidationError({"reason": "Say why, so others know later."})
+    override.full_clean(exclude=["organization", "class_session", "registration", "set_by"])
+    override.save()
+    return override
+
+
+# Derivation ------------------------------------------------------------------
+
+
+def _participants_ensure(*, class_session, keys):
+    Participant.objects.bulk_create(
+        [
+            Participant(
+                organization_id=class_session.organization_id,
+                class_session=class_session,
+                source=key.source,
+                session_key=key.session_key,
+                participant_key=key.participant_key,
+            )
+            for key in sorted(keys, key=astuple)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _participants_locked(*, class_session, scope):
+    queryset = Participant.objects.filter(class_session=class_session).filter(scope)
+    return list(queryset.select_for_update().order_by("id"))
+
+
+def _keys_q(keys):
+    condition = Q(pk__in=[])
+    for key in keys:
+        condition |= Q(source=key.source, session_key=key.session_key, participant_key=key.participant_key)
+    return condition
+
+
+def _key_of(item):
+    return _ParticipantKey(item.source, item.session_key, item.participant_key)
+
+
+def _participants_refresh(*, class_session, participants, signals_scope, also_registrations=()):
+    """Derive the given participants from the signals in scope, then their registrations' records.
+
+    `signals_scope` must cover every join and leave of these participants and
+    the ends of their meeting runs; a single join or leave scopes it to one
+    participant so the rest of the meeting is not read.
+    """
+    signals = PresenceSignal.objects.filter(class_session=class_session).filter(signals_scope).only(
+        "source", "session_key", "participant_key", "kind", "occurred_at", "registration", "email",
+        "display_name", "reconciled", "external_id",
+    )
+    by_participant = defaultdict(list)
+    session_ends = defaultdict(list)
+    for signal in signals:
+        if signal.kind == SignalKind.SESSION_END:
+            session_ends[(signal.source, signal.session_key)].append(signal.occurred_at)
+        elif signal.kind in PARTICIPANT_KINDS:
+            by_participant[_key_of(signal)].append(signal)
+    email_matches = _email_matches(class_session=class_session, signals=by_participant.values())
+    affected = set(also_registrations)
+    for participant in participants:
+        own = sorted(by_participant[_key_of(participant)], key=_canonical_order)
+        presence = participant_presence(
+            events=[(signal.occurred_at, JOIN if signal.kind == SignalKind.JOIN else LEAVE) for signal in own],
+            session_ends=session_ends[(participant.source, participant.session_key)],
+        )
+        before = participant.registration_id
+        _participant_apply(participant=participant, signals=own, presence=presence, email_matches=email_matches)
+        affected |= {before, participant.registration_id}
+    Participant.objects.bulk_update(
+        participants,
+        [
+            "display_name",
+            "email",
+            "registration",
+            "match_method",
+            "intervals",
+            "open_since",
+            "first_joined_at",
+            "last_left_at",
+            "seconds_present",
+            "reconciled",
+        ],
+    )
+    _records_refresh(class_session=class_session, registration_ids=affected - {None})
+
+
+def _canonical_order(signal):
+    return (signal.occurred_at, signal.kind, signal.external_id)
+
+
+def _email_matches(*, class_session, signals):
+    emails = {signal.email.lower() for group in signals for signal in group if signal.email}
+    if not emails:
+        return {}
+    return dict(
+        Registration.objects.filter(class_session=class_session, status=RegistrationStatus.CONFIRMED)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .values_list("email_lower", "pk")
+    )
+
+
+def _participant_apply(*, participant, signals, presence, email_matches):
+    """Set a participant's derived fields; a trainer's assignment is kept."""
+    participant.display_name = next((signal.display_name for signal in signals if signal.display_name), "")
+    participant.email = next((signal.email for signal in signals if signal.email), "")
+    participant.intervals = intervals_to_json(presence.intervals)
+    participant.open_since = presence.open_since
+    participant.first_joined_at = presence.first_joined_at
+    participant.last_left_at = presence.last_left_at
+    participant.seconds_present = presence.seconds
+    participant.reconciled = bool(signals) and all(signal.reconciled for signal in signals)
+    if participant.match_method == MatchMethod.ASSIGNED and participant.registration_id:
+        return
+    identified = next((signal.registration_id for signal in signals if signal.registration_id), None)
+    by_email = next(
+        (email_matches[signal.email.lower()] for signal in signals if signal.email.lower() in email_matches), None
+    )
+    if identified:
+        participant.registration_id, participant.match_method = identified, MatchMethod.SOURCE
+    elif by_email:
+        participant.registration_id, participant.match_method = by_email, MatchMethod.EMAIL
+    else:
+        participant.registration_id, participant.match_method = None, ""
+
+
+def _records_refresh(*, class_session, registration_ids):
+    """Recompute the attendance records of these registrations from their participants."""
+    if not registration_ids:
+        return
+    AttendanceRecord.objects.bulk_create(
+        [
+            AttendanceRecord(
+                organization_id=class_session.organization_id, class_session=class_session, registration_id=pk
+            )
+            for pk in sorted(registration_ids)
+        ],
+        ignore_conflicts=True,
+    )
+    records = list(
+        AttendanceRecord.objects.filter(class_session=class_session, registration_id__in=registration_ids)
+        .select_for_update()
+        .order_by("id")
+    )
+    participants = defaultdict(list)
+    for participant in Participant.objects.filter(
+        class_session=class_session, registration_id__in=registration_ids
+    ).only("registration_id", "intervals", "open_since", "reconciled"):
+        participants[participant.registration_id].append(participant)
+    empty, changed = [], []
+    for record in records:
+        own = participants[record.registration_id]
+        if not own:
+            empty.append(record.pk)
+            continue
+        presence = presence_merge(
+            Presence(intervals=intervals_from_json(participant.intervals), open_since=participant.open_since)
+            for participant in own
+        )
+        record.intervals = intervals_to_json(presence.intervals)
+        record.open_since = presence.open_since
+        record.first_joined_at = presence.first_joined_at
+        record.last_left_at = presence.last_left_at
+        record.seconds_present = presence.seconds
+        record.reconciled = any(participant.reconciled for participant in own)
+        record.updated_at = timezone.now()
+        changed.append(record)
+    AttendanceRecord.objects.filter(pk__in=empty).delete()
+    AttendanceRecord.objects.bulk_update(
+        changed,
+        ["intervals", "open_since", "first_joined_at", "last_left_at", "seconds_present", "reconciled", "updated_at"],
+    )

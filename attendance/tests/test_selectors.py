@@ -1,0 +1,165 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from attendance import selectors, services
+from attendance.models import AttendanceOverride, AttendanceRecord, Participant
+from attendance.presence import intervals_to_json
+from tests.factories import ClassSessionFactory, RegistrationFactory
+
+from .conftest import at
+
+
+def _populate(class_session, count, trainer):
+    """A class of `count` students: half present an hour, a fifth marked by hand, some guests."""
+    registrations = RegistrationFactory.create_batch(count, class_session=class_session)
+    start, end = at(class_session, 0), at(class_session, 60)
+    AttendanceRecord.objects.bulk_create(
+        AttendanceRecord(
+            organization=class_session.organization,
+            class_session=class_session,
+            registration=registration,
+            intervals=intervals_to_json([(start, end)]),
+            first_joined_at=start,
+            last_left_at=end,
+            seconds_present=3600,
+        )
+        for registration in registrations[::2]
+    )
+    AttendanceOverride.objects.bulk_create(
+        AttendanceOverride(
+            organization=class_session.organization,
+            class_session=class_session,
+            registration=registration,
+            status="present",
+            reason="Dialled in",
+            set_by=trainer,
+        )
+        for registration in registrations[::5]
+    )
+    Participant.objects.bulk_create(
+        Participant(
+            organization=class_session.organization,
+            class_session=class_session,
+            source="test",
+            session_key="run",
+            participant_key=f"guest-{index}",
+            display_name=f"Guest {index}",
+        )
+        for index in range(max(1, count // 10))
+    )
+
+
+def _queries(class_session, read):
+    loaded = selectors.class_session_for_attendance(
+        organization=class_session.organization, class_session_id=class_session.pk
+    )
+    with CaptureQueriesContext(connection) as captured:
+        read(loaded)
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda class_session: selectors.attendance_for_class(class_session=class_session),
+        lambda class_session: list(selectors.attendance_csv_lines(class_session=class_session)),
+    ],
+    ids=["section", "csv"],
+)
+def test_fixed_number_of_queries_for_5_or_500_students(course, trainer, read):
+    small, large = ClassSessionFactory(course=course), ClassSessionFactory(course=course)
+    _populate(small, 5, trainer)
+    _populate(large, 500, trainer)
+
+    assert _queries(small, read) == _queries(large, read) == 4
+
+
+def test_section_rows_unmatched_and_counts(class_session, ada, grace, trainer, signal):
+    signal("session_start", 0)
+    signal("join", 1, participant="ada", registration=ada)
+    signal("leave", 80, participant="ada", registration=ada)
+    signal("join", 2, participant="guest", display_name="Guest")
+    signal("session_end", 90)
+    services.attendance_override_set(registration=grace, status="present", reason="Phone", by=trainer)
+    RegistrationFactory(class_session=class_session, status="cancelled")
+
+    attendance = selectors.attendance_for_class(class_session=class_session)
+
+    assert [row.registration for row in attendance.rows] == [grace, ada]  # by last name
+    assert (attendance.registered_count, attendance.joined_count, attendance.attended_count) == (2, 1, 2)
+    assert [participant.display_name for participant in attendance.unmatched] == ["Guest"]
+    assert attendance.has_data
+
+
+def test_csv_has_the_section_columns_in_the_class_time_zone(class_session, ada, trainer, signal):
+    signal("join", 0, participant="ada", registration=ada)
+    signal("leave", 45, participant="ada", registration=ada)
+    signal("join", 5, participant="guest", display_name="=HYPERLINK(\"http://evil\")")
+    services.attendance_override_set(registration=ada, status="present", reason="Stayed on the phone", by=trainer)
+
+    rows = list(csv.reader(io.StringIO("".join(selectors.attendance_csv_lines(class_session=class_session)))))
+
+    def local(minute):
+        return at(class_session, minute).astimezone(class_session.zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    assert rows[0] == selectors.CSV_HEADER
+    assert rows[1] == [
+        "Registered", "Lovelace", "Ada", "Ada@Example.com", "yes", local(0), local(45), "45", "50", "yes",
+        "Present", "Stayed on the phone", trainer.email, rows[1][13],
+    ]
+    assert rows[2][:5] == ["Unmatched participant", "", "'=HYPERLINK(\"http://evil\")", "", "yes"]
+    assert rows[2][5] == local(5)
+
+
+def test_student_view_leaves_out_classes_without_any_data(class_session, ada, signal, course):
+    quiet = RegistrationFactory(class_session=ClassSessionFactory(course=course))
+    signal("join", 0, participant="ada", registration=ada)
+    signal("leave", 75, participant="ada", registration=ada)
+    others = RegistrationFactory(class_session=class_session)
+
+    found = selectors.attendance_for_student(registrations=[ada, others, quiet])
+
+    assert set(found) == {ada.pk, others.pk}
+    assert (found[ada.pk].minutes, found[ada.pk].attended) == (75, True)
+    assert not found[others.pk].joined
+
+
+def test_open_presence_counts_up_to_now_in_the_section(course):
+    class_session = ClassSessionFactory(course=course, starts_at=timezone.now() - timedelta(minutes=30))
+    registration = RegistrationFactory(class_session=class_session)
+    services.presence_signal_record(
+        class_session=class_session,
+        source="test",
+        external_id="live-join",
+        session_key="run",
+        participant_key="p",
+        kind="join",
+        occurred_at=class_session.starts_at,
+        registration=registration,
+    )
+    (row,) = selectors.attendance_for_class(class_session=class_session).rows
+    assert row.in_meeting
+    assert (row.minutes, row.share_percent) == (30, 33)
+
+
+def test_presence_never_closed_stops_counting_at_the_scheduled_end(course):
+    class_session = ClassSessionFactory(course=course, starts_at=timezone.now() - timedelta(days=1))
+    registration = RegistrationFactory(class_session=class_session)
+    services.presence_signal_record(
+        class_session=class_session,
+        source="test",
+        external_id="join-without-end",
+        session_key="run",
+        participant_key="p",
+        kind="join",
+        occurred_at=class_session.starts_at + timedelta(minutes=30),
+        registration=registration,
+    )
+    (row,) = selectors.attendance_for_class(class_session=class_session).rows
+    assert (row.minutes, row.share_percent, row.attended) == (60, 66, False)
