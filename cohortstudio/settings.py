@@ -259,5 +259,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Zoom's revoke endpoint takes the token in the query string; urllib3 logs URLs at DEBUG.
+        "urllib3": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,243 @@
+"""The one module that speaks HTTP to Zoom's REST API.
+
+A `ZoomClient` is bound to a token source: normally a connection
+(`services.connection_client(organization=...)`), or a bare access token while
+a connection is being made. Every call has timeouts, is logged in one line
+without tokens, and fails only with the typed errors of exceptions.py.
+
+Adding an endpoint is a few lines: a method that calls `self._request` with
+the HTTP method, the path, the granular scope Zoom requires for it, and a
+query or JSON body.
+"""
+
+import logging
+import random
+import re
+import time
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from email.utils import parsedate_to_datetime
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.debug import sensitive_variables
+
+from .constants import (
+    CODE_INVALID_ACCESS_TOKEN,
+    CODE_MISSING_SCOPE,
+    HEADER_RATE_LIMIT_RESET,
+    HEADER_RATE_LIMIT_TYPE,
+    HEADER_RETRY_AFTER,
+    HTTP_BACKOFF_BASE_SECONDS,
+    HTTP_BACKOFF_MAX_SECONDS,
+    HTTP_MAX_ATTEMPTS,
+    HTTP_TIMEOUT,
+    IDEMPOTENT_METHODS,
+    NOT_FOUND_CODES,
+    RATE_LIMIT_MAX_WAIT_SECONDS,
+    RATE_LIMIT_TYPE_DAILY,
+)
+from .exceptions import (
+    ZoomMissingScope,
+    ZoomNeedsReconnect,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomRejected,
+    ZoomUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+_SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
+
+
+class StaticToken:
+    """A bare access token (while connecting, before any connection exists); it cannot be refreshed."""
+
+    def __init__(self, access_token):
+        self._access_token = access_token
+
+    def __repr__(self):
+        return "StaticToken(<hidden>)"
+
+    def access_token(self):
+        return self._access_token
+
+    def access_token_refreshed(self, *, stale_access_token):
+        raise ZoomNeedsReconnect()
+
+
+class ZoomClient:
+    """Zoom REST calls on behalf of one connected Zoom user.
+
+    `tokens` provides `access_token()` (valid now, refreshed if about to
+    expire) and `access_token_refreshed(stale_access_token=...)` (after Zoom
+    answered 401 code 124).
+    """
+
+    sleep = staticmethod(time.sleep)
+
+    def __init__(self, *, tokens):
+        self.tokens = tokens
+        self.http = requests.Session()
+
+    def __repr__(self):
+        return f"ZoomClient(tokens={self.tokens!r})"
+
+    def users_me(self):
+        return self._request("GET", "/users/me", scope="user:read:user")
+
+    def _request(self, method, path, *, scope, params=None, json=None):
+        token = self.tokens.access_token()
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._send(method, path, token=token, params=params, json=json, attempt=attempt)
+            except (requests.Timeout, requests.ConnectionError):
+                if method in IDEMPOTENT_METHODS and attempt < HTTP_MAX_ATTEMPTS:
+                    self._back_off(attempt)
+                    continue
+                raise ZoomUnavailable() from None
+            status = response.status_code
+            if status < 400:
+                return _json_or_none(response)
+            code, message = _error_of(response)
+            if status == 401:
+                if code == CODE_MISSING_SCOPE:
+                    raise ZoomMissingScope(_scopes_named(message) or [scope])
+                if code == CODE_INVALID_ACCESS_TOKEN and not refreshed:
+                    token = self.tokens.access_token_refreshed(stale_access_token=token)
+                    refreshed = True
+                    attempt -= 1
+                    continue
+                raise ZoomNeedsReconnect()
+            if status == 429:
+                retry_at, daily = _rate_limit_of(response, message)
+                wait = (retry_at - timezone.now()).total_seconds()
+                if not daily and wait <= RATE_LIMIT_MAX_WAIT_SECONDS and attempt < HTTP_MAX_ATTEMPTS:
+                    self.sleep(max(wait, 0))
+                    continue
+                raise ZoomRateLimited(retry_at, daily=daily)
+            if status >= 500:
+                if method in IDEMPOTENT_METHODS and attempt < HTTP_MAX_ATTEMPTS:
+                    self._back_off(attempt)
+                    continue
+                raise ZoomUnavailable()
+            if status == 404 or code in NOT_FOUND_CODES:
+                raise ZoomNotFound(code, message)
+            raise ZoomRejected(code, message)
+
+    @sensitive_variables("token")
+    def _send(self, method, path, *, token, params, json, attempt):
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            response = self.http.request(
+                method,
+                f"{settings.ZOOM_API_URL}{path}",
+                params=params,
+                json=json,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                timeout=HTTP_TIMEOUT,
+            )
+        except requests.RequestException as error:
+            outcome = type(error).__name__
+            raise
+        else:
+            outcome = response.status_code
+            return response
+        finally:
+            logger.info(
+                "zoom api %s %s status=%s attempt=%d duration_ms=%d",
+                method,
+                path,
+                outcome,
+                attempt,
+                (time.monotonic() - started) * 1000,
+            )
+
+    def _back_off(self, attempt):
+        """Exponential backoff with jitter, short enough for a worker to wait."""
+        ceiling = min(HTTP_BACKOFF_MAX_SECONDS, HTTP_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+        self.sleep(ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
+def _json_or_none(response):
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ZoomUnavailable() from None
+
+
+def _error_of(response):
+    """Zoom's `{"code": ..., "message": ...}`, tolerant of bodies that are not JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, ""
+    if not isinstance(body, dict):
+        return None, ""
+    code = body.get("code")
+    try:
+        code = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        code = None
+    return code, str(body.get("message") or "")
+
+
+def _scopes_named(message):
+    """User-level scopes listed in a 4700 message such as "does not contain scopes:[a, b]"."""
+    match = _SCOPES_IN_MESSAGE.search(message or "")
+    if not match:
+        return []
+    scopes = [scope.strip() for scope in match.group(1).split(",") if scope.strip()]
+    return [scope for scope in scopes if not scope.endswith((":admin", ":master"))] or scopes
+
+
+def _rate_limit_of(response, message):
+    """(retry_at, daily) from Zoom's headers, which come as seconds, epochs or dates (API-FACTS 11)."""
+    now = timezone.now()
+    daily = (
+        response.headers.get(HEADER_RATE_LIMIT_TYPE, "").lower() == RATE_LIMIT_TYPE_DAILY or "daily" in message.lower()
+    )
+    retry_at = _moment(response.headers.get(HEADER_RETRY_AFTER), now) or _moment(
+        response.headers.get(HEADER_RATE_LIMIT_RESET), now
+    )
+    if retry_at is None:
+        if daily:
+            # Zoom's daily limits reset at 00:00 UTC.
+            retry_at = (now + timedelta(days=1)).astimezone(dt_timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        else:
+            retry_at = now + timedelta(seconds=1)
+    return retry_at, daily
+
+
+def _moment(value, now):
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        number = int(value)
+        if number > 10**11:
+            return datetime.fromtimestamp(number / 1000, tz=dt_timezone.utc)
+        if number > 10**9:
+            return datetime.fromtimestamp(number, tz=dt_timezone.utc)
+        return now + timedelta(seconds=number)
+    try:
+        parsed = parse_datetime(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt_timezone.utc)
+    return parsed

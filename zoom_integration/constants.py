@@ -1,0 +1,157 @@
+"""Zoom's facts in one place: scopes, error codes, header names and limits.
+
+Sources are in ../shared/zoom/API-FACTS.md (sections 1, 10, 11 and 12).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A capability of the integration and the Zoom scopes it needs.
+
+    Zoom apps use either granular scopes (`resource:action:object`) or, when
+    created before 2024, classic ones (`meeting:write`). A feature is on when
+    every scope of its granular set, or of one of its classic sets, was granted.
+    """
+
+    key: str
+    label: str
+    granular: frozenset
+    classic: tuple
+
+    def alternatives(self):
+        return (self.granular, *self.classic)
+
+    def is_enabled(self, granted):
+        granted = set(granted)
+        return any(required <= granted for required in self.alternatives())
+
+    def missing(self, granted):
+        """The fewest scopes that would switch the feature on, sorted."""
+        granted = set(granted)
+        return sorted(min((required - granted for required in self.alternatives()), key=len))
+
+
+FEATURE_PROFILE = Feature(
+    key="profile",
+    label="Read your Zoom user profile",
+    granular=frozenset({"user:read:user"}),
+    classic=(frozenset({"user:read"}), frozenset({"user_info:read"}), frozenset({"user_profile"})),
+)
+FEATURE_MEETINGS = Feature(
+    key="meetings",
+    label="Create and manage meetings",
+    granular=frozenset(
+        {"meeting:write:meeting", "meeting:read:meeting", "meeting:update:meeting", "meeting:delete:meeting"}
+    ),
+    classic=(frozenset({"meeting:write", "meeting:read"}),),
+)
+FEATURE_REGISTRANTS = Feature(
+    key="registrants",
+    label="Add registrants and invite links to your meetings",
+    granular=frozenset(
+        {
+            "meeting:write:registrant",
+            "meeting:write:batch_registrants",
+            "meeting:read:list_registrants",
+            "meeting:update:registrant_status",
+        }
+    ),
+    classic=(frozenset({"meeting:write", "meeting:read"}),),
+)
+FEATURE_POLLS = Feature(
+    key="polls",
+    label="Create polls on your meetings",
+    granular=frozenset({"meeting:write:poll", "meeting:read:list_polls", "meeting:delete:poll"}),
+    classic=(frozenset({"meeting:write", "meeting:read"}),),
+)
+FEATURE_SUMMARIES = Feature(
+    key="summaries",
+    label="View and delete AI-generated meeting summaries",
+    granular=frozenset({"meeting:read:summary", "meeting:delete:summary"}),
+    classic=(frozenset({"meeting_summary:read", "meeting_summary:write"}),),
+)
+FEATURE_RECORDINGS = Feature(
+    key="recordings",
+    label="Read your cloud recordings",
+    granular=frozenset({"cloud_recording:read:list_recording_files", "cloud_recording:read:recording"}),
+    classic=(frozenset({"recording:read"}),),
+)
+FEATURE_ATTENDANCE = Feature(
+    key="attendance",
+    label="Mark attendance from who joins and leaves your meetings",
+    granular=frozenset({"meeting:read:participant", "meeting:read:list_past_participants"}),
+    classic=(frozenset({"meeting:read"}),),
+)
+
+FEATURES = (
+    FEATURE_PROFILE,
+    FEATURE_MEETINGS,
+    FEATURE_REGISTRANTS,
+    FEATURE_POLLS,
+    FEATURE_SUMMARIES,
+    FEATURE_RECORDINGS,
+    FEATURE_ATTENDANCE,
+)
+FEATURES_BY_KEY = {feature.key: feature for feature in FEATURES}
+
+# What the Marketplace app must be configured to request (Zoom's authorize URL
+# carries no scope parameter: scopes come from the app's settings).
+SCOPES_GRANULAR = tuple(sorted(set().union(*(feature.granular for feature in FEATURES))))
+SCOPES_CLASSIC = tuple(
+    sorted({"user:read", "meeting:read", "meeting:write", "meeting_summary:read", "meeting_summary:write", "recording:read"})
+)
+
+# Zoom account types returned by GET /users/me.
+ACCOUNT_TYPES = {1: "Basic", 2: "Licensed", 4: "Unassigned without Meetings Basic"}
+
+# REST error codes (API-FACTS section 12).
+CODE_INVALID_ACCESS_TOKEN = 124
+CODE_MISSING_SCOPE = 4700
+CODE_USER_NOT_FOUND = 1001
+CODE_MEETING_NOT_FOUND = 3001
+CODE_RECORDING_NOT_FOUND = 3301
+CODE_TRANSCRIPT_NOT_FOUND = 3322
+NOT_FOUND_CODES = frozenset({CODE_USER_NOT_FOUND, CODE_MEETING_NOT_FOUND, CODE_RECORDING_NOT_FOUND, CODE_TRANSCRIPT_NOT_FOUND})
+
+# /oauth/token answers that mean the grant is gone for good (API-FACTS 1.4).
+OAUTH_TERMINAL_ERRORS = frozenset({"invalid_grant", "invalid_request", "unauthorized_client", "invalid_client"})
+OAUTH_INVALID_TOKEN_REASON = "Invalid Token!"
+
+# Rate-limit headers (API-FACTS section 11).
+HEADER_RATE_LIMIT_TYPE = "X-RateLimit-Type"
+HEADER_RATE_LIMIT_RESET = "X-RateLimit-Reset"
+HEADER_RETRY_AFTER = "Retry-After"
+RATE_LIMIT_TYPE_DAILY = "daily-limit"
+
+# Webhooks (API-FACTS section 10).
+HEADER_WEBHOOK_SIGNATURE = "x-zm-signature"
+HEADER_WEBHOOK_TIMESTAMP = "x-zm-request-timestamp"
+WEBHOOK_SIGNATURE_VERSION = "v0"
+EVENT_URL_VALIDATION = "endpoint.url_validation"
+EVENT_APP_DEAUTHORIZED = "app_deauthorized"
+WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+# An event still "received" this long after arrival lost its task (Redis down, worker crash).
+WEBHOOK_SWEEP_AFTER = timedelta(minutes=2)
+
+# OAuth lifetimes.
+OAUTH_STATE_LIFETIME = timedelta(minutes=10)
+OAUTH_STATES_KEPT = 5
+PENDING_GRANT_LIFETIME = timedelta(minutes=15)
+PKCE_VERIFIER_LENGTH = 64
+
+# Token refresh: on demand when less than this remains, by the beat task within the window.
+ACCESS_TOKEN_MIN_VALIDITY = timedelta(seconds=60)
+REFRESH_AHEAD_WINDOW = timedelta(minutes=10)
+
+# HTTP to Zoom: (connect, read) timeouts in seconds and retry policy.
+HTTP_TIMEOUT = (5, 20)
+HTTP_MAX_ATTEMPTS = 3
+HTTP_BACKOFF_BASE_SECONDS = 0.5
+HTTP_BACKOFF_MAX_SECONDS = 4.0
+# A per-second rate limit is waited out in the worker only up to this long.
+RATE_LIMIT_MAX_WAIT_SECONDS = 2.0
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})

@@ -1,0 +1,161 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from orgs.access import owner_required
+from orgs.middleware import SESSION_KEY
+from orgs.selectors import organizations_owned_by
+
+from . import selectors, services, webhooks
+from .constants import EVENT_URL_VALIDATION
+from .exceptions import ZoomError
+
+CONSENT_DENIED = (
+    "You did not allow CohortStudio on Zoom's consent page, so nothing was connected. "
+    "Click Connect Zoom account to try again."
+)
+NO_CODE = "Zoom did not send an authorization code, so nothing was connected. Click Connect Zoom account to try again."
+OWNS_NONE = (
+    "Your CohortStudio account is not an owner of any organization, so the Zoom account was not connected and "
+    "nothing was stored. Ask an owner of your organization to connect Zoom, or create an organization first."
+)
+
+
+@owner_required
+def settings_view(request):
+    overview = selectors.zoom_overview(organization=request.organization)
+    notice = services.connection_notice_take(connection=overview.connection)
+    return render(request, "zoom_integration/settings.html", {"overview": overview, "notice": notice})
+
+
+@owner_required
+@require_POST
+def connect_view(request):
+    authorize_url = services.connection_start(
+        session=request.session, user=request.user, organization=request.organization
+    )
+    return redirect(authorize_url)
+
+
+@require_GET
+def callback_view(request):
+    """Zoom's redirect for both installs: ours (Option A, with our state) and the Marketplace's (Option B)."""
+    state = request.GET.get("state", "")
+    code = request.GET.get("code", "")
+    try:
+        if request.GET.get("error"):
+            services.connection_attempt_cancel(session=request.session, state=state)
+            return _fail(request, CONSENT_DENIED if request.GET["error"] == "access_denied" else _zoom_error(request))
+        if not code:
+            return _fail(request, NO_CODE)
+        if state or selectors.connection_attempts_open(session=request.session):
+            if not request.user.is_authenticated:
+                return _fail(request, services.UNKNOWN_STATE)
+            connection = services.connection_complete(session=request.session, user=request.user, state=state, code=code)
+            return _connected(request, connection)
+        install = services.connection_hold_pending(session=request.session, code=code)
+    except ZoomError as error:
+        return _fail(request, error.user_message)
+    if install.existing is not None:
+        return _marketplace_reinstall(request, install.existing)
+    if not request.user.is_authenticated:
+        messages.info(request, "Sign in to CohortStudio to finish connecting your Zoom account.")
+        return redirect_to_login(reverse("zoom:complete"))
+    return redirect("zoom:complete")
+
+
+@login_required
+def complete_view(request):
+    """Option B after sign-in: the held Zoom tokens become the connection of the organization the owner means."""
+    if selectors.pending_grant_for_session(session=request.session) is None:
+        return _fail(request, services.NO_PENDING_GRANT)
+    owned = organizations_owned_by(user=request.user)
+    if not owned:
+        services.connection_refuse_pending(session=request.session)
+        messages.error(request, OWNS_NONE)
+        return redirect("home")
+    if request.method == "POST":
+        organization = next((org for org in owned if str(org.pk) == request.POST.get("organization_id")), None)
+        if organization is None:
+            raise Http404("No such organization.")
+    else:
+        current_id = request.session.get(SESSION_KEY)
+        organization = next((org for org in owned if org.pk == current_id), None)
+        if organization is None and len(owned) == 1:
+            organization = owned[0]
+        if organization is None:
+            pending = selectors.pending_grant_for_session(session=request.session)
+            return render(request, "zoom_integration/choose_organization.html", {"organizations": owned, "pending": pending})
+    try:
+        connection = services.connection_complete_pending(
+            session=request.session, user=request.user, organization=organization
+        )
+    except ZoomError as error:
+        return _fail(request, error.user_message)
+    return _connected(request, connection)
+
+
+@owner_required
+def disconnect_view(request):
+    connection = selectors.connection_of(organization=request.organization)
+    if connection is None or not connection.is_active:
+        messages.info(request, "Zoom is not connected.")
+        return redirect("zoom:settings")
+    if request.method == "POST":
+        services.connection_disconnect(organization=request.organization, user=request.user)
+        messages.success(
+            request,
+            "Zoom is disconnected. CohortStudio deleted its encrypted Zoom access and refresh tokens.",
+        )
+        return redirect("zoom:settings")
+    return render(request, "zoom_integration/disconnect.html", {"connection": connection})
+
+
+@csrf_exempt
+@require_POST
+def webhook_view(request):
+    """Zoom's event and deauthorization endpoint: verify, store durably, answer 200 (processing is a task)."""
+    try:
+        body = webhooks.webhook_body_read(request)
+        webhooks.webhook_verify(body=body, headers=request.headers)
+        payload = webhooks.webhook_payload_parse(body)
+        if payload["event"] == EVENT_URL_VALIDATION:
+            return JsonResponse(webhooks.url_validation_answer(payload))
+    except webhooks.WebhookRejected as rejected:
+        return JsonResponse({"error": rejected.reason}, status=rejected.status)
+    services.webhook_event_store(raw_body=body, payload=payload)
+    return HttpResponse(status=200)
+
+
+def _connected(request, connection):
+    request.session[SESSION_KEY] = connection.organization_id
+    messages.success(request, f"Connected as {connection.zoom_email}.")
+    return redirect("zoom:settings")
+
+
+def _marketplace_reinstall(request, connection):
+    """A Marketplace install of a Zoom user who already serves an organization refreshed that connection."""
+    organization = connection.organization
+    if request.user.is_authenticated and organization in organizations_owned_by(user=request.user):
+        return _connected(request, connection)
+    messages.info(
+        request,
+        f"The Zoom account {connection.zoom_email} is connected to the CohortStudio organization “{organization.name}” "
+        "and stays connected there; a Zoom account can be connected to one organization at a time.",
+    )
+    return redirect("home")
+
+
+def _zoom_error(request):
+    description = request.GET.get("error_description") or request.GET.get("error")
+    return f"Zoom reported an error ({description}), so nothing was connected. Click Connect Zoom account to try again."
+
+
+def _fail(request, message):
+    messages.error(request, message)
+    return redirect("zoom:settings")
