@@ -38,6 +38,7 @@ from .constants import (
     NOT_FOUND_CODES,
     RATE_LIMIT_MAX_WAIT_SECONDS,
     RATE_LIMIT_TYPE_DAILY,
+    REGISTRANTS_PAGE_SIZE,
 )
 from .exceptions import (
     ZoomMissingScope,
@@ -88,6 +89,50 @@ class ZoomClient:
 
     def users_me(self):
         return self._request("GET", "/users/me", scope="user:read:user")
+
+    # Meetings (API-FACTS 3)
+
+    def meeting_create(self, *, body):
+        return self._request("POST", "/users/me/meetings", scope="meeting:write:meeting", json=body)
+
+    def meeting_get(self, *, meeting_id):
+        return self._request("GET", f"/meetings/{meeting_id}", scope="meeting:read:meeting")
+
+    def meeting_update(self, *, meeting_id, body):
+        return self._request("PATCH", f"/meetings/{meeting_id}", scope="meeting:update:meeting", json=body)
+
+    def meeting_delete(self, *, meeting_id):
+        return self._request("DELETE", f"/meetings/{meeting_id}", scope="meeting:delete:meeting")
+
+    # Registrants (API-FACTS 4)
+
+    def registrant_add(self, *, meeting_id, body):
+        return self._request("POST", f"/meetings/{meeting_id}/registrants", scope="meeting:write:registrant", json=body)
+
+    def registrants_batch_add(self, *, meeting_id, body):
+        return self._request(
+            "POST", f"/meetings/{meeting_id}/batch_registrants", scope="meeting:write:batch_registrants", json=body
+        )
+
+    def registrants_list(self, *, meeting_id, status="approved"):
+        """Every registrant with that status, across Zoom's pages."""
+        params = {"status": status, "page_size": REGISTRANTS_PAGE_SIZE}
+        while True:
+            page = self._request(
+                "GET", f"/meetings/{meeting_id}/registrants", scope="meeting:read:list_registrants", params=params
+            )
+            yield from page.get("registrants", [])
+            if not page.get("next_page_token"):
+                return
+            params = {**params, "next_page_token": page["next_page_token"]}
+
+    def registrants_status_update(self, *, meeting_id, action, registrants):
+        return self._request(
+            "PUT",
+            f"/meetings/{meeting_id}/registrants/status",
+            scope="meeting:update:registrant_status",
+            json={"action": action, "registrants": registrants},
+        )
 
     def _request(self, method, path, *, scope, params=None, json=None):
         token = self.tokens.access_token()

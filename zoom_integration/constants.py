@@ -132,6 +132,8 @@ HEADER_WEBHOOK_TIMESTAMP = "x-zm-request-timestamp"
 WEBHOOK_SIGNATURE_VERSION = "v0"
 EVENT_URL_VALIDATION = "endpoint.url_validation"
 EVENT_APP_DEAUTHORIZED = "app_deauthorized"
+EVENT_MEETING_DELETED = "meeting.deleted"
+EVENT_MEETING_UPDATED = "meeting.updated"
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
 # An event still "received" this long after arrival lost its task (Redis down, worker crash).
@@ -155,3 +157,13 @@ HTTP_BACKOFF_MAX_SECONDS = 4.0
 # A per-second rate limit is waited out in the worker only up to this long.
 RATE_LIMIT_MAX_WAIT_SECONDS = 2.0
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+# Meetings and registrants (API-FACTS sections 3 and 4).
+MEETING_TOPIC_MAX = 200
+MEETING_PASSWORD_LENGTH = 8  # Zoom allows at most 10
+BATCH_REGISTRANTS_MAX = 30
+REGISTRANT_STATUS_BATCH_MAX = 30
+REGISTRANT_ADDS_PER_DAY = 3
+REGISTRANTS_PAGE_SIZE = 300
+# A Sync now still "running" after this long was lost (worker crash) and may be started again.
+SYNC_STALE_AFTER = timedelta(minutes=15)

@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.dateparse import parse_datetime
 
 from . import selectors, services
-from .constants import EVENT_APP_DEAUTHORIZED
+from .constants import EVENT_APP_DEAUTHORIZED, EVENT_MEETING_DELETED, EVENT_MEETING_UPDATED
 
 
 class EventIgnored(Exception):
@@ -114,3 +114,40 @@ def app_deauthorized(*, context):
     )
     if connection is None:
         raise EventIgnored("No active connection for this Zoom user: nothing left to delete.")
+
+
+# Meetings ----------------------------------------------------------------------------
+
+
+def meeting_for_event(context):
+    """The class meeting an event is about (payload.object.id, a string or a number), else EventIgnored."""
+    from .models import ZoomMeeting
+
+    try:
+        zoom_meeting_id = int(context.object.get("id"))
+    except (TypeError, ValueError):
+        raise EventIgnored("The event names no meeting id.") from None
+    meeting = (
+        ZoomMeeting.objects.select_related("class_session__course", "organization")
+        .filter(organization=context.organization, zoom_meeting_id=zoom_meeting_id)
+        .first()
+    )
+    if meeting is None:
+        raise EventIgnored("The meeting is not one of this organization's classes.")
+    return meeting
+
+
+@register(EVENT_MEETING_DELETED)
+def meeting_deleted(*, context):
+    from . import meetings
+
+    meetings.meeting_mark_deleted_on_zoom(meeting=meeting_for_event(context))
+
+
+@register(EVENT_MEETING_UPDATED)
+def meeting_updated(*, context):
+    from . import meetings
+
+    meeting = meeting_for_event(context)
+    if meeting.is_ready:
+        meetings.meeting_record_zoom_changes(meeting=meeting, zoom_object=context.object)

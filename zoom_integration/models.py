@@ -174,3 +174,122 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} #{self.pk} ({self.get_state_display()})"
+
+
+class ZoomMeetingDefaults(models.Model):
+    """The meeting settings an owner chose in Settings → Zoom; kept across reconnects."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="zoom_meeting_defaults")
+    waiting_room = models.BooleanField(default=True, help_text="Students wait until you admit them.")
+    join_before_host = models.BooleanField(default=False, help_text="Students may join before you start the meeting.")
+    auto_recording_cloud = models.BooleanField(
+        default=True, help_text="Record every class to the Zoom cloud automatically (needs Cloud Recording on your Zoom plan)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Zoom meeting defaults of {self.organization}"
+
+
+class MeetingStatus(models.TextChoices):
+    CREATING = "creating", "Being created on Zoom"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be created"
+    DELETED_ON_ZOOM = "deleted_on_zoom", "Deleted on Zoom"
+
+
+class SyncStatus(models.TextChoices):
+    IDLE = "idle", "Not run yet"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Stopped with errors"
+
+
+class ZoomMeeting(models.Model):
+    """The Zoom meeting of one class session.
+
+    Meeting metadata (ID, join URL, password) outlives a disconnect, as the guide
+    promises; deleting the class deletes this row and its registrant links.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_meetings")
+    class_session = models.OneToOneField("courses.ClassSession", on_delete=models.CASCADE, related_name="zoom_meeting")
+    status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.CREATING)
+    zoom_meeting_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    zoom_uuid = models.CharField(max_length=64, blank=True)
+    host_id = models.CharField(max_length=64, blank=True)
+    meeting_type = models.PositiveSmallIntegerField(default=2)
+    join_url = models.URLField(max_length=1000, blank=True)
+    registration_url = models.URLField(max_length=1000, blank=True)
+    password = models.CharField(max_length=32, blank=True)
+    topic = models.CharField(max_length=200, blank=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    registration_enabled = models.BooleanField(default=True)
+    error = models.TextField(blank=True, help_text="Why the last Zoom action failed, in plain words.")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a rate-limited action will be retried.")
+    zoom_changes = models.JSONField(
+        default=dict, blank=True, help_text="Fields changed on Zoom's side: {field: {'zoom': value, 'class': value}}."
+    )
+    sync_status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.IDLE)
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    sync_finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "zoom_meeting_id"], name="zoommeeting_org_meeting")]
+
+    def __str__(self):
+        return f"Zoom meeting {self.zoom_meeting_id or '(pending)'} of {self.class_session_id}"
+
+    @property
+    def is_ready(self):
+        return self.status == MeetingStatus.READY and self.zoom_meeting_id is not None
+
+    @property
+    def formatted_meeting_id(self):
+        digits = str(self.zoom_meeting_id or "")
+        if len(digits) == 11:
+            return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+        if len(digits) == 10:
+            return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+        return digits
+
+
+class RegistrantStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for Sync now"
+    SYNCING = "syncing", "Being registered on Zoom"
+    SYNCED = "synced", "Registered on Zoom"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled on Zoom"
+
+
+class ZoomRegistrant(models.Model):
+    """A registration pre-registered on the class's Zoom meeting, with its unique join link."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_registrants")
+    meeting = models.ForeignKey(ZoomMeeting, on_delete=models.CASCADE, related_name="registrants")
+    registration = models.OneToOneField("courses.Registration", on_delete=models.CASCADE, related_name="zoom_registrant")
+    status = models.CharField(max_length=16, choices=RegistrantStatus.choices, default=RegistrantStatus.PENDING)
+    registrant_id = models.CharField(max_length=64, blank=True)
+    join_url = models.URLField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    add_calls_day = models.DateField(null=True, blank=True)
+    add_calls = models.PositiveSmallIntegerField(default=0, help_text="Add-registrant calls made on add_calls_day (Zoom allows 3).")
+    synced_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the confirmation email went out.")
+    link_emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the unique join link was emailed.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "status"], name="zoomregistrant_meeting_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "registrant_id"], condition=~models.Q(registrant_id=""), name="zoomregistrant_unique_id"
+            )
+        ]
+
+    def __str__(self):
+        return f"Zoom registrant {self.registrant_id or '(not yet)'} for registration {self.registration_id}"

@@ -4,11 +4,20 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from .constants import FEATURES, WEBHOOK_SWEEP_AFTER
-from .models import ConnectionStatus, PendingZoomGrant, WebhookEvent, WebhookState, ZoomConnection
+from .constants import FEATURE_MEETINGS, FEATURES, WEBHOOK_SWEEP_AFTER
+from .models import (
+    ConnectionStatus,
+    PendingZoomGrant,
+    RegistrantStatus,
+    WebhookEvent,
+    WebhookState,
+    ZoomConnection,
+    ZoomMeeting,
+)
 
 SESSION_OAUTH_ATTEMPTS = "zoom_oauth_attempts"
 SESSION_PENDING_GRANT = "zoom_pending_grant"
@@ -108,4 +117,59 @@ def webhook_events_unprocessed(*, now=None):
         )
         .order_by("received_at")
         .values_list("pk", flat=True)
+    )
+
+
+# Meetings and registrants ------------------------------------------------------
+
+
+def meeting_of_class(*, class_session):
+    return ZoomMeeting.objects.filter(class_session=class_session).select_related("organization").first()
+
+
+def registrant_counts(*, class_session):
+    """Confirmed students, how many have their unique link, and how many wait for Sync now."""
+    from courses.models import Registration
+
+    counts = Registration.objects.filter(class_session=class_session, status="confirmed").aggregate(
+        confirmed=Count("pk"),
+        synced=Count("pk", filter=Q(zoom_registrant__status=RegistrantStatus.SYNCED)),
+        failed=Count("pk", filter=Q(zoom_registrant__status=RegistrantStatus.FAILED)),
+    )
+    counts["waiting"] = counts["confirmed"] - counts["synced"]
+    return counts
+
+
+def zoom_panel_for_class(*, class_session, membership):
+    connection = connection_of(organization=class_session.organization)
+    connected = connection_has_feature(connection=connection, feature=FEATURE_MEETINGS)
+    meeting = meeting_of_class(class_session=class_session)
+    context = {
+        "class_session": class_session,
+        "meeting": meeting,
+        "connected": connected,
+        "connection_state": (
+            "not_connected"
+            if connection is None or connection.status == ConnectionStatus.DISCONNECTED
+            else connection.status
+        ),
+        "is_owner": membership is not None and membership.is_owner,
+        "counts": registrant_counts(class_session=class_session) if meeting and meeting.is_ready else None,
+        "simulator_control_url": (
+            f"/zoomsim/control/meetings/{meeting.zoom_meeting_id}/"
+            if settings.ZOOM_SIMULATOR and meeting and meeting.zoom_meeting_id
+            else ""
+        ),
+    }
+    return context
+
+
+def registrants_for_meeting_page(*, class_session):
+    """Per-student results of pre-registration, for the Zoom management page."""
+    from courses.models import Registration
+
+    return (
+        Registration.objects.filter(class_session=class_session, status="confirmed")
+        .select_related("zoom_registrant")
+        .order_by("last_name", "first_name", "email")
     )

@@ -1,0 +1,119 @@
+"""What Zoom adds to courses' pages, emails and hooks (registered in `ZoomIntegrationConfig.ready()`)."""
+
+from django import forms
+from django.db import transaction
+
+from courses import extensions
+from courses.extensions import JoinInfo, Panel
+
+from . import meetings, registrants, selectors
+from .constants import FEATURE_MEETINGS
+from .models import MeetingStatus, ZoomMeeting, ZoomRegistrant
+
+CREATE_MEETING_FIELD = "create_zoom_meeting"
+DELETE_MEETING_OPTION = "delete_zoom_meeting"
+SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
+
+
+def class_form_fields(*, organization, class_session):
+    """**Create Zoom meeting** on the class form, for connected organizations and classes without one."""
+    connection = selectors.connection_of(organization=organization)
+    if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+        return {}
+    if class_session is not None and ZoomMeeting.objects.filter(class_session=class_session).exists():
+        return {}
+    return {
+        CREATE_MEETING_FIELD: forms.BooleanField(
+            label="Create Zoom meeting",
+            required=False,
+            help_text=f"Creates the meeting under {connection.zoom_email}; students get their own join link.",
+            widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
+        )
+    }
+
+
+def class_session_hook(*, class_session, event, changes, options):
+    from .tasks import meeting_delete_task, meeting_update_task
+
+    if event in ("created", "updated") and options.get(CREATE_MEETING_FIELD) and class_session.is_virtual:
+        meetings.meeting_request(class_session=class_session)
+        return
+    meeting = ZoomMeeting.objects.filter(class_session=class_session).first()
+    if meeting is None or not meeting.is_ready:
+        return
+    if event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
+        meeting_update_task.delay(meeting.pk)
+    elif event in ("cancelled", "deleting") and options.get(DELETE_MEETING_OPTION):
+        organization_id, zoom_meeting_id = meeting.organization_id, meeting.zoom_meeting_id
+        transaction.on_commit(lambda: meeting_delete_task.delay(organization_id, zoom_meeting_id))
+
+
+def class_delete_options(*, class_session):
+    meeting = ZoomMeeting.objects.filter(class_session=class_session, status=MeetingStatus.READY).first()
+    if meeting is None:
+        return []
+    return [
+        {
+            "name": DELETE_MEETING_OPTION,
+            "label": f"Also delete Zoom meeting {meeting.formatted_meeting_id} on Zoom",
+            "help": "Untick to keep the meeting on your Zoom account.",
+            "checked": True,
+        }
+    ]
+
+
+def registration_hook(*, registration, event):
+    from .tasks import registrant_cancel_task
+
+    if event == "confirmed":
+        registrants.registrant_enqueue(registration=registration)
+    elif event == "cancelled" and ZoomRegistrant.objects.filter(registration=registration).exists():
+        registrant_cancel_task.delay(registration.pk)
+
+
+def join_info(*, registrations):
+    """A student's unique link when they are pre-registered, else the meeting's own link (also after a disconnect)."""
+    ids = [registration.pk for registration in registrations]
+    class_ids = {registration.class_session_id for registration in registrations}
+    personal = {
+        row.registration_id: row
+        for row in ZoomRegistrant.objects.filter(registration_id__in=ids, status="synced").exclude(join_url="")
+    }
+    by_class = {
+        meeting.class_session_id: meeting
+        for meeting in ZoomMeeting.objects.filter(class_session_id__in=class_ids, status=MeetingStatus.READY)
+    }
+    found = {}
+    for registration in registrations:
+        meeting = by_class.get(registration.class_session_id)
+        if meeting is None:
+            continue
+        row = personal.get(registration.pk)
+        found[registration.pk] = JoinInfo(
+            url=row.join_url if row else meeting.join_url,
+            meeting_id=meeting.formatted_meeting_id,
+            passcode=meeting.password,
+            personal=row is not None,
+            label="Join on Zoom",
+        )
+    return found
+
+
+def zoom_panel(*, request, class_session):
+    if not class_session.is_virtual and not ZoomMeeting.objects.filter(class_session=class_session).exists():
+        return None
+    return Panel(
+        template="zoom_integration/_class_panel.html",
+        context=selectors.zoom_panel_for_class(class_session=class_session, membership=request.membership),
+        order=10,
+    )
+
+
+def register():
+    extensions.class_form_fields.register(class_form_fields)
+    extensions.class_session_hooks.register(class_session_hook)
+    extensions.class_delete_options.register(class_delete_options)
+    extensions.registration_hooks.register(registration_hook)
+    extensions.confirmation_deferrers.register(registrants.registrant_takes_confirmation)
+    extensions.join_info_providers.register(join_info)
+    extensions.class_panels.register(zoom_panel)

@@ -1,0 +1,139 @@
+"""Views of a class's Zoom meeting: the panel's buttons and the Zoom management page."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from courses.selectors import class_session_get
+from orgs.access import member_required, owner_required
+
+from . import manage_page, meetings, registrants, selectors
+from .constants import FEATURE_MEETINGS
+from .exceptions import ZoomError, ZoomNeedsReconnect
+
+ROSTER_PAGE_SIZE = 50
+
+
+def _class_and_meeting(request, class_id):
+    class_session = class_session_get(organization=request.organization, class_session_id=class_id)
+    return class_session, selectors.meeting_of_class(class_session=class_session)
+
+
+def _connected_or_message(request):
+    connection = selectors.connection_of(organization=request.organization)
+    if selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+        return True
+    messages.error(request, ZoomNeedsReconnect().user_message)
+    return False
+
+
+def _back(class_session):
+    return redirect("courses:class_detail", class_id=class_session.pk)
+
+
+@member_required
+@require_POST
+def meeting_create_view(request, class_id):
+    class_session, meeting = _class_and_meeting(request, class_id)
+    if not class_session.is_virtual:
+        messages.error(request, "Only virtual classes get a Zoom meeting. Set Delivery mode to Virtual first.")
+    elif class_session.is_cancelled:
+        messages.error(request, "This class was cancelled.")
+    elif _connected_or_message(request):
+        meetings.meeting_request(class_session=class_session)
+        messages.info(request, "Creating the Zoom meeting. Its details appear here in a moment.")
+    return _back(class_session)
+
+
+@owner_required
+@require_POST
+def meeting_start_view(request, class_id):
+    class_session, meeting = _class_and_meeting(request, class_id)
+    if meeting is None or not meeting.is_ready:
+        messages.error(request, "This class has no Zoom meeting to start.")
+        return _back(class_session)
+    try:
+        return redirect(meetings.meeting_start_url(meeting=meeting))
+    except ZoomError as error:
+        messages.error(request, error.user_message)
+        return _back(class_session)
+
+
+@member_required
+@require_POST
+def meeting_changes_view(request, class_id):
+    class_session, meeting = _class_and_meeting(request, class_id)
+    if meeting is None or not meeting.zoom_changes:
+        return _back(class_session)
+    if request.POST.get("keep") == "zoom":
+        meetings.meeting_take_zoom_values(meeting=meeting)
+        messages.success(request, "The class now matches the meeting on Zoom.")
+    elif _connected_or_message(request):
+        meetings.meeting_push_request(meeting=meeting)
+        messages.info(request, "Putting the class's values back on Zoom.")
+    return _back(class_session)
+
+
+@member_required
+def meeting_replace_view(request, class_id):
+    class_session, meeting = _class_and_meeting(request, class_id)
+    if meeting is None or meeting.zoom_meeting_id is None:
+        return _back(class_session)
+    if request.method == "POST":
+        if _connected_or_message(request):
+            meetings.meeting_replace_request(meeting=meeting)
+            messages.info(
+                request,
+                "Creating a new Zoom meeting. Registered students are registered on it again and emailed their new links.",
+            )
+        return _back(class_session)
+    return render(request, "zoom_integration/meeting_replace.html", {"class_session": class_session, "meeting": meeting})
+
+
+@member_required
+def zoom_manage_view(request, class_id):
+    class_session, meeting = _class_and_meeting(request, class_id)
+    if meeting is None or meeting.zoom_meeting_id is None:
+        messages.info(request, "Create the class's Zoom meeting first; its Zoom features appear once it exists.")
+        return _back(class_session)
+    roster = Paginator(selectors.registrants_for_meeting_page(class_session=class_session), ROSTER_PAGE_SIZE)
+    context = {
+        "class_session": class_session,
+        "course": class_session.course,
+        "meeting": meeting,
+        "counts": selectors.registrant_counts(class_session=class_session),
+        "roster": roster.get_page(request.GET.get("page")),
+        "sections": [
+            section
+            for provider in manage_page.sections
+            if (section := provider(request=request, class_session=class_session, meeting=meeting)) is not None
+        ],
+        "connected": selectors.connection_has_feature(
+            connection=selectors.connection_of(organization=request.organization), feature=FEATURE_MEETINGS
+        ),
+    }
+    return render(request, "zoom_integration/manage.html", context)
+
+
+@member_required
+@require_POST
+def registrants_sync_view(request, class_id):
+    class_session, meeting = _class_and_meeting(request, class_id)
+    if meeting is None or not meeting.is_ready:
+        return _back(class_session)
+    if not meeting.registration_enabled:
+        messages.error(
+            request,
+            "Pre-registration needs a licensed Zoom host, so this meeting has no registration. "
+            "Students get the meeting's join link instead.",
+        )
+    elif _connected_or_message(request):
+        started = registrants.registrants_sync_request(meeting=meeting)
+        messages.info(
+            request,
+            "Sync now started: students are being pre-registered with Zoom."
+            if started
+            else "A sync is already running; its progress is below.",
+        )
+    return redirect("zoom:manage", class_id=class_session.pk)

@@ -1,0 +1,351 @@
+"""Zoom meetings of virtual classes: create, keep in step with the class, replace, delete.
+
+Every function that calls Zoom runs in a Celery task (see tasks.py); views only
+request the work and show its state, so a slow or failing Zoom never loses
+what the trainer typed.
+"""
+
+import logging
+import secrets
+import string
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cohortstudio.observability import zoom_meeting_id_var
+
+from . import selectors
+from .constants import FEATURE_MEETINGS, FEATURE_REGISTRANTS, MEETING_PASSWORD_LENGTH, MEETING_TOPIC_MAX
+from .exceptions import ZoomError, ZoomNeedsReconnect, ZoomNotFound, ZoomRateLimited
+from .models import MeetingStatus, ZoomMeeting, ZoomMeetingDefaults
+from . import services
+
+logger = logging.getLogger(__name__)
+
+LICENSED = 2
+SCHEDULED_MEETING = 2
+APPROVAL_MANUAL = 1
+NO_REGISTRATION = 2
+SCHEDULE_FIELDS = ("topic", "start_time", "duration", "timezone")
+
+
+def meeting_defaults_get(*, organization):
+    defaults, _ = ZoomMeetingDefaults.objects.get_or_create(organization=organization)
+    return defaults
+
+
+def meeting_defaults_update(*, organization, waiting_room, join_before_host, auto_recording_cloud):
+    defaults = meeting_defaults_get(organization=organization)
+    defaults.waiting_room = waiting_room
+    defaults.join_before_host = join_before_host
+    defaults.auto_recording_cloud = auto_recording_cloud
+    defaults.save()
+    return defaults
+
+
+def _topic(class_session):
+    return f"{class_session.course.title}: {class_session.title}"[:MEETING_TOPIC_MAX]
+
+
+def _zoom_local_time(class_session):
+    """Zoom reads a start time without `Z` in the meeting's `timezone`."""
+    return class_session.local_starts_at.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _new_password():
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(MEETING_PASSWORD_LENGTH))
+
+
+def _class_values(class_session):
+    return {
+        "topic": _topic(class_session),
+        "start_time": class_session.starts_at,
+        "duration": class_session.duration_minutes,
+        "timezone": class_session.timezone,
+    }
+
+
+def meeting_body(*, class_session, defaults, registration):
+    """The POST /users/me/meetings body for a class (API-FACTS 3.1)."""
+    return {
+        "topic": _topic(class_session),
+        "type": SCHEDULED_MEETING,
+        "start_time": _zoom_local_time(class_session),
+        "duration": class_session.duration_minutes,
+        "timezone": class_session.timezone,
+        "password": _new_password(),
+        "agenda": (class_session.course.description or "")[:2000],
+        "settings": {
+            # Manual approval on Zoom's side: a leaked registration link admits nobody,
+            # while every registrant CohortStudio pushes is sent with auto_approve.
+            "approval_type": APPROVAL_MANUAL if registration else NO_REGISTRATION,
+            "registrants_confirmation_email": False,
+            "registrants_email_notification": False,
+            "waiting_room": defaults.waiting_room,
+            "join_before_host": defaults.join_before_host and not defaults.waiting_room,
+            "auto_recording": "cloud" if defaults.auto_recording_cloud else "none",
+            "mute_upon_entry": True,
+        },
+    }
+
+
+def meeting_request(*, class_session):
+    """Ask for a Zoom meeting for a class; the meeting is made by a task and shown as pending meanwhile."""
+    from .tasks import meeting_create_task
+
+    with transaction.atomic():
+        meeting, _ = ZoomMeeting.objects.select_for_update().get_or_create(
+            class_session=class_session, defaults={"organization": class_session.organization}
+        )
+        if meeting.is_ready:
+            return meeting
+        meeting.status = MeetingStatus.CREATING
+        meeting.error = ""
+        meeting.retry_at = None
+        meeting.save(update_fields=["status", "error", "retry_at", "updated_at"])
+        transaction.on_commit(lambda: meeting_create_task.delay(meeting.pk))
+    return meeting
+
+
+def _record_failure(meeting, error):
+    meeting.error = error.user_message
+    meeting.retry_at = error.retry_at if isinstance(error, ZoomRateLimited) else None
+    meeting.save(update_fields=["status", "error", "retry_at", "updated_at"])
+
+
+def meeting_failure_record(*, meeting_pk, error):
+    """Keep a failed update visible on the class page (the meeting itself stays as it was)."""
+    if isinstance(error, ZoomNotFound):
+        meeting = ZoomMeeting.objects.filter(pk=meeting_pk).first()
+        if meeting is not None:
+            meeting_mark_deleted_on_zoom(meeting=meeting)
+        return
+    ZoomMeeting.objects.filter(pk=meeting_pk).update(
+        error=error.user_message,
+        retry_at=error.retry_at if isinstance(error, ZoomRateLimited) else None,
+        updated_at=timezone.now(),
+    )
+
+
+def meeting_create(*, meeting_pk):
+    """Create the Zoom meeting (task body). Safe to run twice: a ready meeting is left alone."""
+    with transaction.atomic():
+        meeting = (
+            ZoomMeeting.objects.select_for_update()
+            .select_related("class_session__course", "organization")
+            .filter(pk=meeting_pk)
+            .first()
+        )
+        if meeting is None or meeting.is_ready:
+            return meeting
+        connection = selectors.connection_of(organization=meeting.organization)
+        if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+            meeting.status = MeetingStatus.FAILED
+            _record_failure(meeting, ZoomNeedsReconnect())
+            return meeting
+        registration = connection.account_type == LICENSED and selectors.connection_has_feature(
+            connection=connection, feature=FEATURE_REGISTRANTS
+        )
+        body = meeting_body(
+            class_session=meeting.class_session,
+            defaults=meeting_defaults_get(organization=meeting.organization),
+            registration=registration,
+        )
+        try:
+            created = services.connection_client(organization=meeting.organization).meeting_create(body=body)
+        except ZoomError as error:
+            meeting.status = MeetingStatus.FAILED
+            _record_failure(meeting, error)
+            raise
+        _meeting_fill(meeting, created)
+        meeting.registration_enabled = registration
+        meeting.status = MeetingStatus.READY
+        meeting.error = ""
+        meeting.retry_at = None
+        meeting.save()
+    zoom_meeting_id_var.set(str(meeting.zoom_meeting_id))
+    logger.info("zoom meeting created for class %s", meeting.class_session_id)
+    return meeting
+
+
+def _meeting_fill(meeting, data):
+    meeting.zoom_meeting_id = int(data["id"])
+    meeting.zoom_uuid = data.get("uuid", "")
+    meeting.host_id = data.get("host_id", "")
+    meeting.meeting_type = int(data.get("type") or SCHEDULED_MEETING)
+    meeting.join_url = data.get("join_url", "")
+    meeting.registration_url = data.get("registration_url", "")
+    meeting.password = data.get("password", "")
+    meeting.topic = data.get("topic", "")
+    meeting.start_time = parse_datetime(data["start_time"]) if data.get("start_time") else None
+    meeting.duration = data.get("duration")
+    meeting.timezone = data.get("timezone", "")
+    meeting.zoom_changes = {}
+
+
+def meeting_update_from_class(*, meeting_pk):
+    """Push the class's title, time, duration and zone to Zoom, sending only what differs on Zoom now."""
+    meeting = ZoomMeeting.objects.select_related("class_session__course", "organization").filter(pk=meeting_pk).first()
+    if meeting is None or not meeting.is_ready:
+        return None
+    client = services.connection_client(organization=meeting.organization)
+    try:
+        live = client.meeting_get(meeting_id=meeting.zoom_meeting_id)
+    except ZoomNotFound:
+        meeting_mark_deleted_on_zoom(meeting=meeting)
+        return meeting
+    changes = _differences(live, meeting.class_session)
+    if changes:
+        body = {}
+        for field in changes:
+            body[field] = changes[field]["class"]
+        if "start_time" in body or "timezone" in body:
+            body["start_time"] = _zoom_local_time(meeting.class_session)
+            body["timezone"] = meeting.class_session.timezone
+        client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body)
+    values = _class_values(meeting.class_session)
+    ZoomMeeting.objects.filter(pk=meeting.pk).update(
+        topic=values["topic"],
+        start_time=values["start_time"],
+        duration=values["duration"],
+        timezone=values["timezone"],
+        zoom_changes={},
+        error="",
+        updated_at=timezone.now(),
+    )
+    return meeting
+
+
+def _differences(zoom_object, class_session):
+    """{field: {"zoom": value, "class": value}} for the schedule fields Zoom has differently."""
+    wanted = _class_values(class_session)
+    found = {}
+    for field in SCHEDULE_FIELDS:
+        if field not in zoom_object:
+            continue
+        value = zoom_object[field]
+        if field == "start_time":
+            value = parse_datetime(value) if isinstance(value, str) else value
+        if value != wanted[field]:
+            zoom_value = value.isoformat() if hasattr(value, "isoformat") else value
+            class_value = wanted[field].isoformat() if hasattr(wanted[field], "isoformat") else wanted[field]
+            found[field] = {"zoom": zoom_value, "class": class_value}
+    return found
+
+
+def meeting_record_zoom_changes(*, meeting, zoom_object):
+    """A meeting changed on Zoom's side (meeting.updated): keep the difference for the trainer to settle."""
+    reported = _differences(zoom_object, meeting.class_session)
+    if "password" in zoom_object and zoom_object["password"] != meeting.password:
+        reported["password"] = {"zoom": zoom_object["password"], "class": meeting.password}
+    # An event names only the fields it changed; earlier differences stay until settled.
+    changes = {field: value for field, value in meeting.zoom_changes.items() if field not in zoom_object}
+    changes.update(reported)
+    meeting.zoom_changes = changes
+    meeting.save(update_fields=["zoom_changes", "updated_at"])
+    return changes
+
+
+def meeting_take_zoom_values(*, meeting):
+    """The trainer keeps what was changed on Zoom: the class (and stored password) follow Zoom."""
+    from courses.services import class_session_update
+
+    changes = dict(meeting.zoom_changes)
+    class_values = {}
+    if "topic" in changes:
+        prefix = f"{meeting.class_session.course.title}: "
+        topic = changes["topic"]["zoom"]
+        class_values["title"] = topic[len(prefix):] if topic.startswith(prefix) else topic
+    if "start_time" in changes:
+        class_values["starts_at"] = parse_datetime(changes["start_time"]["zoom"])
+    if "duration" in changes:
+        class_values["duration_minutes"] = int(changes["duration"]["zoom"])
+    if "timezone" in changes:
+        class_values["timezone"] = changes["timezone"]["zoom"]
+    if class_values:
+        class_session_update(class_session=meeting.class_session, options={"from_zoom": True}, **class_values)
+    if "password" in changes:
+        meeting.password = changes["password"]["zoom"]
+    meeting.zoom_changes = {}
+    meeting.save(update_fields=["password", "zoom_changes", "updated_at"])
+    return meeting
+
+
+def meeting_push_request(*, meeting):
+    from .tasks import meeting_push_class_values_task
+
+    transaction.on_commit(lambda: meeting_push_class_values_task.delay(meeting.pk))
+
+
+def meeting_push_class_values(*, meeting_pk):
+    """The trainer keeps the class's values: Zoom is set back to them (task body)."""
+    meeting = ZoomMeeting.objects.select_related("class_session__course", "organization").get(pk=meeting_pk)
+    body = {}
+    if "password" in meeting.zoom_changes:
+        body["password"] = meeting.password
+    client = services.connection_client(organization=meeting.organization)
+    if body:
+        client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body)
+    return meeting_update_from_class(meeting_pk=meeting.pk)
+
+
+def meeting_mark_deleted_on_zoom(*, meeting):
+    meeting.status = MeetingStatus.DELETED_ON_ZOOM
+    meeting.error = "This meeting no longer exists on Zoom."
+    meeting.save(update_fields=["status", "error", "updated_at"])
+    return meeting
+
+
+def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id):
+    """Delete a meeting on Zoom (task body); one that is already gone counts as deleted."""
+    from orgs.models import Organization
+
+    organization = Organization.objects.get(pk=organization_id)
+    try:
+        services.connection_client(organization=organization).meeting_delete(meeting_id=zoom_meeting_id)
+    except ZoomNotFound:
+        logger.info("zoom meeting was already gone when deleting")
+    ZoomMeeting.objects.filter(organization=organization, zoom_meeting_id=zoom_meeting_id).update(
+        status=MeetingStatus.DELETED_ON_ZOOM, error="", updated_at=timezone.now()
+    )
+
+
+def meeting_replace_request(*, meeting):
+    """New meeting ID: a fresh meeting replaces this one (in a task)."""
+    from .tasks import meeting_replace_task
+
+    meeting.status = MeetingStatus.CREATING
+    meeting.error = ""
+    meeting.save(update_fields=["status", "error", "updated_at"])
+    transaction.on_commit(lambda: meeting_replace_task.delay(meeting.pk))
+    return meeting
+
+
+def meeting_replace(*, meeting_pk):
+    """Create a new meeting, delete the old one on Zoom, re-register students and email their new links."""
+    from .registrants import registrants_reset, registrants_sync
+
+    meeting = ZoomMeeting.objects.select_related("organization").get(pk=meeting_pk)
+    old_zoom_meeting_id = meeting.zoom_meeting_id
+    ZoomMeeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id=None, status=MeetingStatus.CREATING)
+    try:
+        meeting_create(meeting_pk=meeting.pk)
+    except ZoomError:
+        ZoomMeeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id=old_zoom_meeting_id)
+        raise
+    if old_zoom_meeting_id:
+        try:
+            services.connection_client(organization=meeting.organization).meeting_delete(meeting_id=old_zoom_meeting_id)
+        except ZoomNotFound:
+            logger.info("the replaced zoom meeting was already gone")
+    registrants_reset(meeting_pk=meeting.pk)
+    ZoomMeeting.objects.filter(pk=meeting.pk).update(sync_status="running", sync_started_at=timezone.now())
+    return registrants_sync(meeting_pk=meeting.pk)
+
+
+def meeting_start_url(*, meeting):
+    """A fresh host start URL (never stored: it signs in as the connected Zoom user)."""
+    data = services.connection_client(organization=meeting.organization).meeting_get(meeting_id=meeting.zoom_meeting_id)
+    return data["start_url"]
