@@ -8,6 +8,7 @@ what the trainer typed.
 import logging
 import secrets
 import string
+from datetime import timezone as dt_timezone
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,9 +49,9 @@ def _topic(class_session):
     return f"{class_session.course.title}: {class_session.title}"[:MEETING_TOPIC_MAX]
 
 
-def _zoom_local_time(class_session):
-    """Zoom reads a start time without `Z` in the meeting's `timezone`."""
-    return class_session.local_starts_at.strftime("%Y-%m-%dT%H:%M:%S")
+def _zoom_start_time(class_session):
+    """UTC with `Z` (RFC 3339, as Zoom's schema wants); Zoom shows it in the meeting's `timezone`."""
+    return class_session.starts_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _new_password():
@@ -72,7 +73,7 @@ def meeting_body(*, class_session, defaults, registration):
     return {
         "topic": _topic(class_session),
         "type": SCHEDULED_MEETING,
-        "start_time": _zoom_local_time(class_session),
+        "start_time": _zoom_start_time(class_session),
         "duration": class_session.duration_minutes,
         "timezone": class_session.timezone,
         "password": _new_password(),
@@ -109,12 +110,6 @@ def meeting_request(*, class_session):
     return meeting
 
 
-def _record_failure(meeting, error):
-    meeting.error = error.user_message
-    meeting.retry_at = error.retry_at if isinstance(error, ZoomRateLimited) else None
-    meeting.save(update_fields=["status", "error", "retry_at", "updated_at"])
-
-
 def meeting_failure_record(*, meeting_pk, error):
     """Keep a failed update visible on the class page (the meeting itself stays as it was)."""
     if isinstance(error, ZoomNotFound):
@@ -130,41 +125,46 @@ def meeting_failure_record(*, meeting_pk, error):
 
 
 def meeting_create(*, meeting_pk):
-    """Create the Zoom meeting (task body). Safe to run twice: a ready meeting is left alone."""
-    with transaction.atomic():
-        meeting = (
-            ZoomMeeting.objects.select_for_update()
-            .select_related("class_session__course", "organization")
-            .filter(pk=meeting_pk)
-            .first()
-        )
-        if meeting is None or meeting.is_ready:
-            return meeting
-        connection = selectors.connection_of(organization=meeting.organization)
-        if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
-            meeting.status = MeetingStatus.FAILED
-            _record_failure(meeting, ZoomNeedsReconnect())
-            return meeting
-        registration = connection.account_type == LICENSED and selectors.connection_has_feature(
-            connection=connection, feature=FEATURE_REGISTRANTS
-        )
-        body = meeting_body(
-            class_session=meeting.class_session,
-            defaults=meeting_defaults_get(organization=meeting.organization),
-            registration=registration,
-        )
-        try:
+    """Create the Zoom meeting (task body). Safe to run twice: a ready meeting is left alone.
+
+    The row stays locked during Zoom's answer, so two runs never create two meetings.
+    """
+    try:
+        with transaction.atomic():
+            meeting = (
+                ZoomMeeting.objects.select_for_update()
+                .select_related("class_session__course", "organization")
+                .filter(pk=meeting_pk)
+                .first()
+            )
+            if meeting is None or meeting.is_ready:
+                return meeting
+            connection = selectors.connection_of(organization=meeting.organization)
+            if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+                raise ZoomNeedsReconnect()
+            registration = connection.account_type == LICENSED and selectors.connection_has_feature(
+                connection=connection, feature=FEATURE_REGISTRANTS
+            )
+            body = meeting_body(
+                class_session=meeting.class_session,
+                defaults=meeting_defaults_get(organization=meeting.organization),
+                registration=registration,
+            )
             created = services.connection_client(organization=meeting.organization).meeting_create(body=body)
-        except ZoomError as error:
-            meeting.status = MeetingStatus.FAILED
-            _record_failure(meeting, error)
-            raise
-        _meeting_fill(meeting, created)
-        meeting.registration_enabled = registration
-        meeting.status = MeetingStatus.READY
-        meeting.error = ""
-        meeting.retry_at = None
-        meeting.save()
+            _meeting_fill(meeting, created)
+            meeting.registration_enabled = registration
+            meeting.status = MeetingStatus.READY
+            meeting.error = ""
+            meeting.retry_at = None
+            meeting.save()
+    except ZoomError as error:
+        ZoomMeeting.objects.filter(pk=meeting_pk).update(
+            status=MeetingStatus.FAILED,
+            error=error.user_message,
+            retry_at=error.retry_at if isinstance(error, ZoomRateLimited) else None,
+            updated_at=timezone.now(),
+        )
+        raise
     zoom_meeting_id_var.set(str(meeting.zoom_meeting_id))
     logger.info("zoom meeting created for class %s", meeting.class_session_id)
     return meeting
@@ -202,7 +202,7 @@ def meeting_update_from_class(*, meeting_pk):
         for field in changes:
             body[field] = changes[field]["class"]
         if "start_time" in body or "timezone" in body:
-            body["start_time"] = _zoom_local_time(meeting.class_session)
+            body["start_time"] = _zoom_start_time(meeting.class_session)
             body["timezone"] = meeting.class_session.timezone
         client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body)
     values = _class_values(meeting.class_session)

@@ -177,6 +177,13 @@ def connection_complete(*, session, user, state, code):
     return _connection_save_or_refuse(grant=grant, identity=identity, organization=organization, user=user)
 
 
+def connection_connect_with_code(*, organization, user, code, code_verifier=None):
+    """Exchange an authorization code and store the connection (no browser session involved: demo data, support)."""
+    grant = oauth.token_exchange(code=code, code_verifier=code_verifier)
+    identity = _identity_fetch(grant)
+    return _connection_save_or_refuse(grant=grant, identity=identity, organization=organization, user=user)
+
+
 def connection_hold_pending(*, session, code):
     """Option B, first half: exchange the Marketplace code at once (it lives 5 minutes) and hold the tokens.
 
