@@ -1,0 +1,55 @@
+"""Steps shared by the browser tests."""
+
+import re
+
+from django.core import mail
+
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+def owner_with_organization(name="Acme Training", timezone="Europe/Berlin", email="owner@acme.example.com"):
+    from allauth.account.models import EmailAddress
+
+    organization = OrganizationFactory(name=name, timezone=timezone)
+    user = UserFactory(email=email, password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    MembershipFactory(organization=organization, user=user, role="owner")
+    return organization, user
+
+
+def sign_in(page, email, password=PASSWORD):
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+def sign_in_student(page, email):
+    """The portal's passwordless sign-in: request a code, read it from the email, enter it."""
+    page.goto("/portal/")
+    page.fill("input[name=email]", email)
+    page.get_by_role("button", name="Request Code").click()
+    code = re.search(r"browser window\.\s+(\S+)\s", mail.outbox[-1].body).group(1)
+    page.fill("input[name=code]", code)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/portal/")
+
+
+def allow_on_zoom_consent(page, email="host@acme.example.com", first_name="Hanna", last_name="Host"):
+    """The simulator's consent screen: sign in as a (new) Zoom user and click Allow."""
+    page.wait_for_url("**/zoomsim/oauth/authorize**")
+    page.fill("#email", email)
+    page.fill("#first_name", first_name)
+    page.fill("#last_name", last_name)
+    page.get_by_role("button", name="Allow").click()
+
+
+def connect_zoom(page):
+    """Option A: Settings → Zoom → Connect Zoom account → Allow."""
+    page.goto("/settings/zoom/")
+    page.get_by_role("button", name="Connect Zoom account").click()
+    allow_on_zoom_consent(page)
+    page.wait_for_url("**/settings/zoom/")
