@@ -1,5 +1,6 @@
 """Views of a class's Zoom meeting: the panel's buttons and the Zoom management page."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -137,3 +138,27 @@ def registrants_sync_view(request, class_id):
             else "A sync is already running; its progress is below.",
         )
     return redirect("zoom:manage", class_id=class_session.pk)
+
+
+class MeetingDefaultsForm(forms.Form):
+    waiting_room = forms.BooleanField(required=False, label="Waiting room", help_text="Students wait until you admit them.")
+    join_before_host = forms.BooleanField(
+        required=False,
+        label="Join before host",
+        help_text="Students may join before you start the meeting (Zoom ignores this while the waiting room is on).",
+    )
+    auto_recording_cloud = forms.BooleanField(
+        required=False,
+        label="Record to the cloud automatically",
+        help_text="Needs Cloud Recording on your Zoom plan; recordings can then be shared with the class.",
+    )
+
+
+@owner_required
+@require_POST
+def meeting_defaults_view(request):
+    form = MeetingDefaultsForm(request.POST)
+    if form.is_valid():
+        meetings.meeting_defaults_update(organization=request.organization, **form.cleaned_data)
+        messages.success(request, "Meeting settings saved. They apply to meetings created from now on.")
+    return redirect("zoom:settings")

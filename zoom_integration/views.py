@@ -28,9 +28,21 @@ OWNS_NONE = (
 
 @owner_required
 def settings_view(request):
+    from .meeting_views import MeetingDefaultsForm
+    from .meetings import meeting_defaults_get
+
     overview = selectors.zoom_overview(organization=request.organization)
     notice = services.connection_notice_take(connection=overview.connection)
-    return render(request, "zoom_integration/settings.html", {"overview": overview, "notice": notice})
+    defaults = meeting_defaults_get(organization=request.organization)
+    defaults_form = MeetingDefaultsForm(
+        initial={
+            "waiting_room": defaults.waiting_room,
+            "join_before_host": defaults.join_before_host,
+            "auto_recording_cloud": defaults.auto_recording_cloud,
+        }
+    )
+    context = {"overview": overview, "notice": notice, "defaults_form": defaults_form}
+    return render(request, "zoom_integration/settings.html", context)
 
 
 @owner_required

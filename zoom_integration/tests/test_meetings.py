@@ -421,3 +421,21 @@ def test_meeting_ids_are_shown_as_zoom_groups_them():
     assert ZoomMeeting(zoom_meeting_id=85746065432).formatted_meeting_id == "857 4606 5432"
     assert ZoomMeeting(zoom_meeting_id=1234567890).formatted_meeting_id == "123 456 7890"
     assert re.fullmatch(r"[A-Za-z0-9]{8}", meetings._new_password())
+
+
+@pytest.mark.django_db
+def test_owner_changes_meeting_defaults_used_for_new_meetings(owner_client, virtual_class, connected, zoom):
+    page = owner_client.get("/settings/zoom/").content.decode()
+    assert "Settings of new meetings" in page and "Waiting room" in page
+    owner_client.post("/settings/zoom/meeting-settings/", {"join_before_host": "on"})
+    zoom.add(responses.POST, MEETINGS_URL, json=zoom_meeting_body(), status=201)
+    meeting = ZoomMeeting.objects.create(organization=virtual_class.organization, class_session=virtual_class)
+    meetings.meeting_create(meeting_pk=meeting.pk)
+    settings_sent = json.loads(zoom.calls[0].request.body)["settings"]
+    assert settings_sent["waiting_room"] is False and settings_sent["join_before_host"] is True
+    assert settings_sent["auto_recording"] == "none"
+
+
+@pytest.mark.django_db
+def test_trainers_cannot_change_meeting_defaults(trainer_client):
+    assert trainer_client.post("/settings/zoom/meeting-settings/", {"waiting_room": "on"}).status_code == 403
