@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from courses.models import Registration, RegistrationStatus
+from courses.models import ClassSession, Registration, RegistrationStatus
 
 from .models import (
     PARTICIPANT_KINDS,
@@ -342,3 +342,23 @@ def _records_refresh(*, class_session, registration_ids):
         changed,
         ["intervals", "open_since", "first_joined_at", "last_left_at", "seconds_present", "reconciled", "updated_at"],
     )
+
+
+def attendance_source_purge(*, organization, source, dry_run=False):
+    """Delete everything one source told us about an organization's classes (a support deletion request).
+
+    Manual marks are the trainers' own and stay; attendance is derived again from what is left.
+    Returns the counts of signals and participants removed.
+    """
+    signals = PresenceSignal.objects.filter(organization=organization, source=source)
+    participants = Participant.objects.filter(organization=organization, source=source)
+    counts = {"presence signals": signals.count(), "participants": participants.count()}
+    if dry_run:
+        return counts
+    with transaction.atomic():
+        class_ids = set(signals.values_list("class_session_id", flat=True))
+        signals.delete()
+        participants.delete()
+        for class_session in ClassSession.objects.filter(pk__in=class_ids):
+            attendance_rebuild(class_session=class_session)
+    return counts
