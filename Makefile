@@ -22,6 +22,7 @@ dev-venv: $(VENV)/.installed-dev
 
 run: venv
 	$(VENV)/bin/python manage.py migrate --noinput
+	$(VENV)/bin/python manage.py migrate --noinput --database zoom_simulator
 	$(VENV)/bin/python manage.py load_demo_data
 	$(VENV)/bin/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -30,4 +31,4 @@ test: dev-venv
 	bash scripts/test.sh --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .local staticfiles
+	rm -rf $(VENV) db.sqlite3* zoom-simulator.sqlite3* .local staticfiles

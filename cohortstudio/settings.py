@@ -83,6 +83,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+if SQLITE:
+    # WAL lets the webhook write while a page reads; waits rather than fails when busy.
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -141,7 +145,7 @@ SUPPORT_EMAIL = "support@cohortstudio.io"
 
 # Celery: Redis in production; tasks in-process in the embedded default.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -217,7 +221,14 @@ if ZOOM_SIMULATOR and not DEBUG and not env.bool("ZOOM_SIMULATOR_FORCE", default
         "set ZOOM_SIMULATOR=0 in production (or ZOOM_SIMULATOR_FORCE=1 if you really mean it)."
     )
 if ZOOM_SIMULATOR:
-    INSTALLED_APPS.append("zoom_simulator")
+    INSTALLED_APPS += ["zoom_simulator", "demo"]
+    if SQLITE:
+        DATABASES["zoom_simulator"] = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(Path(DATABASES["default"]["NAME"]).with_name("zoom-simulator.sqlite3")),
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+        }
+        DATABASE_ROUTERS = ["zoom_simulator.routers.SimulatorRouter"]
 ZOOM_OAUTH_URL = env.str(
     "ZOOM_OAUTH_URL", default=f"{SITE_URL}/zoomsim" if ZOOM_SIMULATOR else "https://zoom.us"
 ).rstrip("/")

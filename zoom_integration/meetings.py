@@ -129,6 +129,10 @@ def meeting_create(*, meeting_pk):
 
     The row stays locked during Zoom's answer, so two runs never create two meetings.
     """
+    meeting = ZoomMeeting.objects.select_related("organization").filter(pk=meeting_pk).first()
+    if meeting is None:
+        return None
+    defaults = meeting_defaults_get(organization=meeting.organization)
     try:
         with transaction.atomic():
             meeting = (
@@ -147,7 +151,7 @@ def meeting_create(*, meeting_pk):
             )
             body = meeting_body(
                 class_session=meeting.class_session,
-                defaults=meeting_defaults_get(organization=meeting.organization),
+                defaults=defaults,
                 registration=registration,
             )
             created = services.connection_client(organization=meeting.organization).meeting_create(body=body)

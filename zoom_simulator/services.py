@@ -557,15 +557,18 @@ def poll_delete(*, poll):
 # What happens in a meeting
 
 
-def meeting_start(*, meeting, uuid_style=None):
-    """Start the next instance (optionally under a uuid needing double encoding) and send meeting.started."""
+def meeting_start(*, meeting, uuid_style=None, at=None):
+    """Start the next instance (optionally under a uuid needing double encoding) and send meeting.started.
+
+    `at` replays a meeting that happened earlier (demo data): the events carry that time.
+    """
     with transaction.atomic():
         if meeting_live_instance(meeting=meeting):
             return []
         if uuid_style and uuid_style != constants.UUID_STYLE_PLAIN:
             meeting.uuid = identifiers.meeting_uuid(style=uuid_style)
             meeting.save(update_fields=["uuid"])
-        instance = MeetingInstance.objects.create(meeting=meeting, uuid=meeting.uuid, started_at=timezone.now())
+        instance = MeetingInstance.objects.create(meeting=meeting, uuid=meeting.uuid, started_at=at or timezone.now())
         event_object = representations.meeting_event_object(instance)
         request = _meeting_event(constants.EVENT_MEETING_STARTED, instance, event_object)
     return webhooks_dispatch(requests_to_send=[request])
@@ -579,9 +582,9 @@ def _meeting_event(event, instance, event_object):
     )
 
 
-def participant_join(*, meeting, registrant=None, name="", email=""):
+def participant_join(*, meeting, registrant=None, name="", email="", at=None):
     """A registrant (recognised by their link) or an anonymous guest joins; the meeting starts if needed."""
-    sent = meeting_start(meeting=meeting)
+    sent = meeting_start(meeting=meeting, at=at)
     with transaction.atomic():
         instance = MeetingInstance.objects.select_for_update().get(pk=meeting_live_instance(meeting=meeting).pk)
         participant_number = instance.next_participant_number
@@ -597,7 +600,7 @@ def participant_join(*, meeting, registrant=None, name="", email=""):
             zoom_user_id=(earlier.zoom_user_id if earlier else identifiers.zoom_id()) if registrant else "",
             name=registrant.display_name if registrant else (name or "Guest"),
             email=registrant.email if registrant else email,
-            join_time=timezone.now(),
+            join_time=at or timezone.now(),
         )
         event_object = {
             **representations.meeting_event_object(instance),
@@ -621,11 +624,11 @@ def participants_join_registrants(*, meeting):
     return sent
 
 
-def participant_leave(*, participant, reason=None):
+def participant_leave(*, participant, reason=None, at=None):
     if participant.leave_time:
         return []
     with transaction.atomic():
-        participant.leave_time = timezone.now()
+        participant.leave_time = at or timezone.now()
         participant.leave_reason = reason or constants.LEAVE_REASON_SELF.format(name=participant.name)
         participant.save(update_fields=["leave_time", "leave_reason"])
         request = _participant_left_request(participant)
@@ -641,13 +644,13 @@ def _participant_left_request(participant):
     return _meeting_event(constants.EVENT_PARTICIPANT_LEFT, instance, event_object)
 
 
-def meeting_end(*, meeting):
+def meeting_end(*, meeting, at=None):
     """End the live instance: everyone still in leaves, then meeting.ended; the next instance gets a new uuid."""
     with transaction.atomic():
         instance = meeting_live_instance(meeting=meeting)
         if instance is None:
             return []
-        now = timezone.now()
+        now = at or timezone.now()
         requests_to_send = []
         for participant in instance.participants.filter(leave_time__isnull=True).select_related("registrant"):
             participant.leave_time = now

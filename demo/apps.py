@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    """Demo data that needs the Zoom simulator; installed only when the simulator is on."""
+
+    name = "demo"
+
+    def ready(self):
+        from courses import extensions
+
+        from .loaders import zoom_demo_load
+
+        extensions.demo_data_loaders.register(zoom_demo_load)
