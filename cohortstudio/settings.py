@@ -86,7 +86,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 if SQLITE:
     # WAL lets the webhook write while a page reads; waits rather than fails when busy.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -226,7 +226,7 @@ if ZOOM_SIMULATOR:
         DATABASES["zoom_simulator"] = {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(Path(DATABASES["default"]["NAME"]).with_name("zoom-simulator.sqlite3")),
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20},
         }
         DATABASE_ROUTERS = ["zoom_simulator.routers.SimulatorRouter"]
 ZOOM_OAUTH_URL = env.str(

@@ -1,0 +1,56 @@
+"""`make run`'s demo data: loaded once through the product and the simulator over HTTP, every feature to show."""
+
+import socket
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from attendance.models import AttendanceRecord
+from courses.models import ClassSession, Registration
+from orgs.models import Organization
+from zoom_integration.models import ZoomConnection, ZoomMeeting, ZoomRegistrant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def free_site(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    site = f"http://127.0.0.1:{port}"
+    settings.SITE_URL = site
+    settings.ZOOM_OAUTH_URL = f"{site}/zoomsim"
+    settings.ZOOM_API_URL = f"{site}/zoomsim/v2"
+    settings.ZOOM_SIMULATOR_WEBHOOK_URL = f"{site}/zoom/webhook/"
+    return site
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_demo_data_shows_every_feature_and_loads_once(free_site):
+    output = run("load_demo_data")
+    assert "owner@demo.cohortstudio.io" in output and "connected to the Zoom simulator" in output
+    organization = Organization.objects.get(slug="demo-training-co")
+    assert ZoomConnection.objects.get(organization=organization).status == "connected"
+    upcoming, past = (
+        ClassSession.objects.filter(organization=organization, delivery_mode="virtual").order_by("-starts_at")
+    )
+    assert ZoomMeeting.objects.get(class_session=upcoming).is_ready
+    assert ZoomRegistrant.objects.filter(meeting__class_session=upcoming, status="synced").count() == 25
+    assert AttendanceRecord.objects.filter(class_session=past).exclude(seconds_present=0).count() >= 15
+
+    counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
+    assert "nothing changed" in run("load_demo_data")
+    assert (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count()) == counts
+
+    # The operators' commands run on the demo data without a traceback.
+    assert "Demo Training Co" in run("zoom_status")
+    assert "would refresh" in run("zoom_refresh_tokens", "--dry-run")
+    assert "would sync" in run("zoom_sync_registrants", "--upcoming", "--dry-run")
+    assert "meetings" in run("zoom_purge_org_data", "--org", "demo-training-co", "--dry-run")
