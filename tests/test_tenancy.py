@@ -19,6 +19,7 @@ from tests.factories import (
     MembershipFactory,
     RegistrationFactory,
 )
+from zoom_integration.models import ZoomMeeting, ZoomRecordingFile, ZoomSummary
 
 # Views whose ids are not org-scoped objects (tokens are their own credential).
 PUBLIC_OR_SELF_SCOPED = {"portal:registration_cancel"}
@@ -53,6 +54,15 @@ def foreign_objects(other_organization):
     invitation = Invitation.objects.create(
         organization=other_organization, email="invitee@example.com", expires_at=timezone.now() + timedelta(days=1)
     )
+    zoom_meeting = ZoomMeeting.objects.create(
+        organization=other_organization, class_session=class_session, status="ready", zoom_meeting_id=85746065432
+    )
+    zoom_summary = ZoomSummary.objects.create(
+        organization=other_organization, meeting=zoom_meeting, meeting_uuid="Instance==", fetched_at=timezone.now()
+    )
+    zoom_recording = ZoomRecordingFile.objects.create(
+        organization=other_organization, meeting=zoom_meeting, meeting_uuid="Instance==", file_id="file-1", shared=True
+    )
     return {
         "invitation_id": invitation.pk,
         "course_id": course.pk,
@@ -60,6 +70,8 @@ def foreign_objects(other_organization):
         "class_session_id": class_session.pk,
         "registration_id": registration.pk,
         "membership_id": membership.pk,
+        "summary_id": zoom_summary.pk,
+        "recording_id": zoom_recording.pk,
     }
 
 

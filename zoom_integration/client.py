@@ -17,6 +17,7 @@ import time
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -38,6 +39,7 @@ from .constants import (
     NOT_FOUND_CODES,
     RATE_LIMIT_MAX_WAIT_SECONDS,
     RATE_LIMIT_TYPE_DAILY,
+    PAST_PARTICIPANTS_PAGE_SIZE,
     REGISTRANTS_PAGE_SIZE,
 )
 from .exceptions import (
@@ -133,6 +135,48 @@ class ZoomClient:
             scope="meeting:update:registrant_status",
             json={"action": action, "registrants": registrants},
         )
+
+    # Attendance (API-FACTS 8.1)
+
+    def past_meeting_participants(self, *, meeting_id_or_uuid):
+        """Every participant row of an ended meeting instance (a rejoin is a new row), across Zoom's pages."""
+        params = {"page_size": PAST_PARTICIPANTS_PAGE_SIZE}
+        path = f"/past_meetings/{encode_uuid(str(meeting_id_or_uuid))}/participants"
+        while True:
+            page = self._request("GET", path, scope="meeting:read:list_past_participants", params=params)
+            yield from page.get("participants", [])
+            if not page.get("next_page_token"):
+                return
+            params = {**params, "next_page_token": page["next_page_token"]}
+
+    # Polls (API-FACTS 5)
+
+    def polls_list(self, *, meeting_id):
+        return self._request("GET", f"/meetings/{meeting_id}/polls", scope="meeting:read:list_polls")
+
+    def poll_create(self, *, meeting_id, body):
+        return self._request("POST", f"/meetings/{meeting_id}/polls", scope="meeting:write:poll", json=body)
+
+    def poll_delete(self, *, meeting_id, poll_id):
+        return self._request(
+            "DELETE", f"/meetings/{meeting_id}/polls/{quote(str(poll_id), safe='')}", scope="meeting:delete:poll"
+        )
+
+    # AI Companion summaries (API-FACTS 6): by instance uuid, or by meeting id for its latest instance
+
+    def meeting_summary_get(self, *, meeting_id_or_uuid):
+        path = f"/meetings/{encode_uuid(str(meeting_id_or_uuid))}/meeting_summary"
+        return self._request("GET", path, scope="meeting:read:summary")
+
+    def meeting_summary_delete(self, *, meeting_id_or_uuid):
+        path = f"/meetings/{encode_uuid(str(meeting_id_or_uuid))}/meeting_summary"
+        return self._request("DELETE", path, scope="meeting:delete:summary")
+
+    # Cloud recordings (API-FACTS 7.1): by instance uuid, or by meeting id for its latest instance
+
+    def recordings_get(self, *, meeting_id_or_uuid):
+        path = f"/meetings/{encode_uuid(str(meeting_id_or_uuid))}/recordings"
+        return self._request("GET", path, scope="cloud_recording:read:list_recording_files")
 
     def _request(self, method, path, *, scope, params=None, json=None):
         token = self.tokens.access_token()
@@ -286,3 +330,11 @@ def _moment(value, now):
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt_timezone.utc)
     return parsed
+
+
+def encode_uuid(meeting_id_or_uuid):
+    """A meeting id or instance uuid as a path segment: uuids starting with "/" or holding "//" are encoded twice."""
+    encoded = quote(meeting_id_or_uuid, safe="")
+    if meeting_id_or_uuid.startswith("/") or "//" in meeting_id_or_uuid:
+        encoded = quote(encoded, safe="")
+    return encoded

@@ -136,6 +136,8 @@ EVENT_MEETING_DELETED = "meeting.deleted"
 EVENT_MEETING_UPDATED = "meeting.updated"
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+# After a failed publish to the broker, webhooks skip publishing this long (the sweeper catches up).
+BROKER_RETRY_PAUSE_SECONDS = 30
 # An event still "received" this long after arrival lost its task (Redis down, worker crash).
 WEBHOOK_SWEEP_AFTER = timedelta(minutes=2)
 
@@ -165,5 +167,70 @@ BATCH_REGISTRANTS_MAX = 30
 REGISTRANT_STATUS_BATCH_MAX = 30
 REGISTRANT_ADDS_PER_DAY = 3
 REGISTRANTS_PAGE_SIZE = 300
+# The lock serializing writers of one meeting's registrants: held at most this long, waited for at most this long.
+REGISTRANTS_LOCK_SECONDS = 600
+REGISTRANTS_LOCK_WAIT_SECONDS = 60
 # A Sync now still "running" after this long was lost (worker crash) and may be started again.
 SYNC_STALE_AFTER = timedelta(minutes=15)
+
+# Attendance (API-FACTS 8.1 and 10.5).
+EVENT_MEETING_STARTED = "meeting.started"
+EVENT_MEETING_ENDED = "meeting.ended"
+EVENT_PARTICIPANT_JOINED = "meeting.participant_joined"
+EVENT_PARTICIPANT_LEFT = "meeting.participant_left"
+PAST_PARTICIPANTS_PAGE_SIZE = 300
+# Zoom's participant report lags behind the meeting's end; ask for it a little later.
+ATTENDANCE_RECONCILE_DELAY = timedelta(minutes=2)
+# Report rows of people the host never admitted.
+PARTICIPANT_STATUS_WAITING_ROOM = "in_waiting_room"
+
+# Polls (API-FACTS 5): what CohortStudio pushes is a single-choice question of a plain poll.
+POLL_TYPE_POLL = 1
+POLL_QUESTION_SINGLE = "single"
+POLL_TITLE_MAX = 64
+POLL_QUESTION_MAX = 1024
+POLL_ANSWERS_MIN = 2
+POLL_SINGLE_ANSWERS_MAX = 10
+CODE_VALIDATION_FAILED = 300
+CODE_POLLS_DISABLED = 4400
+CODE_CANNOT_HOST = 3161
+
+# AI Companion summaries (API-FACTS 6).
+CODE_NOT_PAID_ACCOUNT = 200
+CODE_SUMMARY_RESTRICTED = 2305
+CODE_SUMMARY_DELETE_FAILED = 2313
+CODE_SUMMARY_NOT_ALLOWED = 2314
+EVENT_SUMMARY_COMPLETED = "meeting.summary_completed"
+
+# Cloud recordings (API-FACTS 7 and 10.5).
+EVENT_RECORDING_COMPLETED = "recording.completed"
+EVENT_RECORDING_DELETED = "recording.deleted"
+EVENT_RECORDING_TRASHED = "recording.trashed"
+EVENT_RECORDING_RECOVERED = "recording.recovered"
+RECORDING_TYPE_LABELS = {
+    "shared_screen_with_speaker_view": "Video: shared screen with speaker",
+    "shared_screen_with_speaker_view(CC)": "Video: shared screen with speaker (captions)",
+    "shared_screen_with_gallery_view": "Video: shared screen with gallery",
+    "shared_screen": "Video: shared screen",
+    "speaker_view": "Video: speaker",
+    "active_speaker": "Video: active speaker",
+    "gallery_view": "Video: gallery",
+    "audio_only": "Audio only",
+    "audio_transcript": "Audio transcript",
+    "chat_file": "Chat messages",
+    "poll": "Poll results",
+    "timeline": "Timeline",
+    "closed_caption": "Closed captions",
+    "summary": "AI summary",
+    "summary_next_steps": "AI summary: next steps",
+}
+RECORDING_FILE_TYPE_LABELS = {
+    "MP4": "Video",
+    "M4A": "Audio only",
+    "CHAT": "Chat messages",
+    "TRANSCRIPT": "Audio transcript",
+    "CC": "Closed captions",
+    "TIMELINE": "Timeline",
+    "CSV": "Poll results",
+    "SUMMARY": "AI summary",
+}

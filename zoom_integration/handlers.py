@@ -27,6 +27,13 @@ from django.utils.dateparse import parse_datetime
 
 from . import selectors, services
 from .constants import EVENT_APP_DEAUTHORIZED, EVENT_MEETING_DELETED, EVENT_MEETING_UPDATED
+from .constants import (
+    EVENT_RECORDING_COMPLETED,
+    EVENT_RECORDING_DELETED,
+    EVENT_RECORDING_RECOVERED,
+    EVENT_RECORDING_TRASHED,
+    EVENT_SUMMARY_COMPLETED,
+)
 
 
 class EventIgnored(Exception):
@@ -151,3 +158,79 @@ def meeting_updated(*, context):
     meeting = meeting_for_event(context)
     if meeting.is_ready:
         meetings.meeting_record_zoom_changes(meeting=meeting, zoom_object=context.object)
+
+
+# AI summaries and cloud recordings --------------------------------------------------
+
+
+def _class_meeting(context, zoom_meeting_id):
+    from .models import ZoomMeeting
+
+    try:
+        zoom_meeting_id = int(zoom_meeting_id)
+    except (TypeError, ValueError):
+        raise EventIgnored("The event names no meeting id.") from None
+    meeting = ZoomMeeting.objects.filter(organization=context.organization, zoom_meeting_id=zoom_meeting_id).first()
+    if meeting is None:
+        raise EventIgnored("The meeting is not one of this organization's classes.")
+    return meeting
+
+
+@register(EVENT_SUMMARY_COMPLETED)
+def meeting_summary_completed(*, context):
+    """Fetch the summary the event announces (by its instance uuid) and keep our copy."""
+    from . import summaries
+    from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
+
+    meeting = _class_meeting(context, context.object.get("meeting_id"))
+    meeting_uuid = str(context.object.get("meeting_uuid") or "")
+    if not meeting_uuid:
+        raise EventIgnored("The event names no meeting instance.")
+    try:
+        summaries.summary_fetch(meeting=meeting, meeting_id_or_uuid=meeting_uuid)
+    except (ZoomUnavailable, ZoomRateLimited):
+        raise
+    except ZoomError as error:
+        raise EventIgnored(summaries.summary_error_message(error)) from None
+
+
+@register(EVENT_RECORDING_COMPLETED)
+def recording_completed(*, context):
+    """The event lists every file of the instance: keep their references (never its download token)."""
+    from . import recordings
+
+    meeting = _class_meeting(context, context.object.get("id"))
+    recordings.recordings_store(meeting=meeting, recording=context.object)
+
+
+def _removed_files(context):
+    meeting = _class_meeting(context, context.object.get("id"))
+    meeting_uuid = str(context.object.get("uuid") or "")
+    if not meeting_uuid:
+        raise EventIgnored("The event names no meeting instance.")
+    file_ids = [str(item["id"]) for item in context.object.get("recording_files") or [] if item.get("id")]
+    return meeting, meeting_uuid, file_ids
+
+
+@register(EVENT_RECORDING_DELETED)
+def recording_deleted(*, context):
+    from . import recordings
+
+    meeting, meeting_uuid, file_ids = _removed_files(context)
+    recordings.recordings_mark_deleted(meeting=meeting, meeting_uuid=meeting_uuid, file_ids=file_ids)
+
+
+@register(EVENT_RECORDING_TRASHED)
+def recording_trashed(*, context):
+    from . import recordings
+
+    meeting, meeting_uuid, file_ids = _removed_files(context)
+    recordings.recordings_mark_deleted(meeting=meeting, meeting_uuid=meeting_uuid, file_ids=file_ids)
+
+
+@register(EVENT_RECORDING_RECOVERED)
+def recording_recovered(*, context):
+    from . import recordings
+
+    meeting, meeting_uuid, file_ids = _removed_files(context)
+    recordings.recordings_mark_recovered(meeting=meeting, meeting_uuid=meeting_uuid, file_ids=file_ids)

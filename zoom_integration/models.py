@@ -293,3 +293,76 @@ class ZoomRegistrant(models.Model):
 
     def __str__(self):
         return f"Zoom registrant {self.registrant_id or '(not yet)'} for registration {self.registration_id}"
+
+
+class ZoomSummary(models.Model):
+    """Our copy of the AI Companion summary of one meeting instance; deleting it on Zoom deletes this copy."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_summaries")
+    meeting = models.ForeignKey(ZoomMeeting, on_delete=models.CASCADE, related_name="summaries")
+    meeting_uuid = models.CharField(max_length=64, help_text="Zoom's uuid of the meeting instance summarised.")
+    title = models.CharField(max_length=300, blank=True)
+    content = models.TextField(blank=True, help_text="Zoom's summary_content, in Markdown.")
+    overview = models.TextField(blank=True, help_text="Zoom's older summary_overview, used when there is no content.")
+    details = models.JSONField(default=list, blank=True, help_text="Zoom's older summary_details: [{label, summary}].")
+    next_steps = models.JSONField(default=list, blank=True)
+    doc_url = models.URLField(max_length=1000, blank=True)
+    meeting_started_at = models.DateTimeField(null=True, blank=True)
+    summary_created_at = models.DateTimeField(null=True, blank=True, help_text="When Zoom made the summary.")
+    fetched_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="Deleted on Zoom from CohortStudio: the copy is wiped, the instance remembered."
+    )
+
+    class Meta:
+        ordering = ["-summary_created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "meeting_uuid"], name="zoomsummary_one_per_instance")
+        ]
+
+    def __str__(self):
+        return f"AI summary of {self.meeting_uuid} (meeting {self.meeting_id})"
+
+
+class ZoomRecordingFile(models.Model):
+    """A reference to one cloud recording file on Zoom and whether the class may see it; never the media itself."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_recording_files")
+    meeting = models.ForeignKey(ZoomMeeting, on_delete=models.CASCADE, related_name="recording_files")
+    meeting_uuid = models.CharField(max_length=64, help_text="Zoom's uuid of the recorded meeting instance.")
+    file_id = models.CharField(
+        max_length=128, help_text="Zoom's file id (files without one, such as captions, get a stand-in)."
+    )
+    file_type = models.CharField(max_length=16, blank=True)
+    file_extension = models.CharField(max_length=16, blank=True)
+    recording_type = models.CharField(max_length=64, blank=True)
+    recording_start = models.DateTimeField(null=True, blank=True)
+    recording_end = models.DateTimeField(null=True, blank=True)
+    file_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes, as Zoom reports them.")
+    status = models.CharField(max_length=16, blank=True, help_text="Zoom's processing status (completed, processing).")
+    play_url = models.URLField(max_length=1000, blank=True, help_text="Zoom's web player for this file.")
+    share_url = models.URLField(max_length=1000, blank=True, help_text="Zoom's share link of the instance's recordings.")
+    passcode_encrypted = models.TextField(blank=True, editable=False, help_text="The share link's passcode, encrypted.")
+    shared = models.BooleanField(default=False, help_text="Shown to the class's confirmed students in the portal.")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    shared_at = models.DateTimeField(null=True, blank=True)
+    deleted_on_zoom = models.BooleanField(default=False, help_text="Trashed or deleted on Zoom: hidden everywhere.")
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["recording_start", "file_type", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "meeting_uuid", "file_id"], name="zoomrecordingfile_unique_file")
+        ]
+        indexes = [models.Index(fields=["meeting", "deleted_on_zoom", "shared"], name="zoomrecording_meeting_shared")]
+
+    def __str__(self):
+        return f"Zoom recording file {self.file_id} ({self.file_type}) of meeting {self.meeting_id}"
+
+    def passcode(self):
+        return crypto.decrypt(self.passcode_encrypted) if self.passcode_encrypted else ""
+
+    def set_passcode(self, passcode):
+        self.passcode_encrypted = crypto.encrypt(passcode) if passcode else ""

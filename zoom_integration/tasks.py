@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import meetings, registrants, services
+from . import attendance_sync
 from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
 
 
@@ -105,5 +106,16 @@ def registrant_cancel_task(self, registration_pk):
 def registrants_sync_task(self, meeting_pk):
     try:
         registrants.registrants_sync(meeting_pk=meeting_pk)
+    except ZoomError as error:
+        _retry_later(self, error)
+
+
+# Attendance --------------------------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def attendance_reconcile_task(self, meeting_pk, zoom_uuid):
+    try:
+        attendance_sync.attendance_reconcile(meeting_pk=meeting_pk, zoom_uuid=zoom_uuid)
     except ZoomError as error:
         _retry_later(self, error)

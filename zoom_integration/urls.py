@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import meeting_views, views
+from . import feature_views
 
 app_name = "zoom"
 
@@ -18,4 +19,22 @@ urlpatterns = [
     path("courses/classes/<int:class_id>/zoom/changes/", meeting_views.meeting_changes_view, name="meeting_changes"),
     path("courses/classes/<int:class_id>/zoom/replace/", meeting_views.meeting_replace_view, name="meeting_replace"),
     path("courses/classes/<int:class_id>/zoom/sync/", meeting_views.registrants_sync_view, name="registrants_sync"),
+]
+
+# Polls, AI summary and cloud recordings on the Zoom management page.
+_class_zoom = "courses/classes/<int:class_id>/zoom"
+urlpatterns += [
+    path(f"{_class_zoom}/polls/", feature_views.poll_create_view, name="poll_create"),
+    path(f"{_class_zoom}/polls/<str:poll_id>/delete/", feature_views.poll_delete_view, name="poll_delete"),
+    path(f"{_class_zoom}/summary/refresh/", feature_views.summary_refresh_view, name="summary_refresh"),
+    path(f"{_class_zoom}/summary/<int:summary_id>/delete/", feature_views.summary_delete_view, name="summary_delete"),
+    path(f"{_class_zoom}/recordings/refresh/", feature_views.recordings_refresh_view, name="recordings_refresh"),
+    path(
+        f"{_class_zoom}/recordings/<int:recording_id>/share/", feature_views.recording_share_view, name="recording_share"
+    ),
+    path(
+        f"{_class_zoom}/recordings/<int:recording_id>/unshare/",
+        feature_views.recording_unshare_view,
+        name="recording_unshare",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from django import template
 from django.templatetags.tz import do_timezone
+from django.utils import timezone
 
 register = template.Library()
 
@@ -31,3 +32,11 @@ def in_zone(value, zone_name):
     if value is None:
         return ""
     return do_timezone(value, zone_name)
+
+
+@register.filter
+def minutes_until(value):
+    """Minutes from now until a datetime (negative once it has passed), e.g. to open a Join button early."""
+    if value is None:
+        return None
+    return (value - timezone.now()).total_seconds() / 60
