@@ -6,6 +6,10 @@ it is adopted (found in Zoom's list) or re-approved by its id.
 """
 
 import logging
+import secrets
+import time
+from contextlib import contextmanager
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +23,8 @@ from .constants import (
     FEATURE_REGISTRANTS,
     REGISTRANT_ADDS_PER_DAY,
     REGISTRANT_STATUS_BATCH_MAX,
+    REGISTRANTS_LOCK_SECONDS,
+    REGISTRANTS_LOCK_WAIT_SECONDS,
     SYNC_STALE_AFTER,
 )
 from .exceptions import ZoomError, ZoomNotFound, ZoomRateLimited, ZoomUnavailable
@@ -26,6 +32,33 @@ from .models import MeetingStatus, RegistrantStatus, SyncStatus, ZoomMeeting, Zo
 from . import services
 
 logger = logging.getLogger(__name__)
+
+
+class RegistrantsBusy(ZoomError):
+    """Another sync of this meeting's registrants held the lock for too long."""
+
+    default_message = "Another sync of this class's students is still running; this one will run after it."
+
+
+@contextmanager
+def _registrants_lock(meeting_pk):
+    """One writer of a meeting's registrants at a time (Sync now, the per-student task, a replacement).
+
+    Without it two syncs could both find a student missing on Zoom and both add them,
+    spending Zoom's 3 adds per registrant per day. A cache lock works across processes.
+    """
+    key = f"zoom-registrants-lock:{meeting_pk}"
+    token = secrets.token_hex(8)
+    deadline = time.monotonic() + REGISTRANTS_LOCK_WAIT_SECONDS
+    while not cache.add(key, token, timeout=REGISTRANTS_LOCK_SECONDS):
+        if time.monotonic() > deadline:
+            raise RegistrantsBusy()
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
 
 SCHEDULED_MEETING = 2
 
@@ -105,7 +138,7 @@ def registrant_sync(*, registration_pk, final_attempt=False):
     meeting = registrant.meeting
     client = services.connection_client(organization=meeting.organization)
     try:
-        with transaction.atomic():
+        with _registrants_lock(meeting.pk), transaction.atomic():
             registrant = ZoomRegistrant.objects.select_for_update().select_related("meeting").get(pk=registrant.pk)
             if registrant.status == RegistrantStatus.SYNCED and registrant.join_url:
                 return registrant
@@ -252,6 +285,11 @@ def _prepare_rows(meeting):
 
 
 def registrants_sync(*, meeting_pk):
+    with _registrants_lock(meeting_pk):
+        return _registrants_sync(meeting_pk=meeting_pk)
+
+
+def _registrants_sync(*, meeting_pk):
     """Sync now (task body): back-fill and re-sync every confirmed student, batched as Zoom allows.
 
     Idempotent: registrants Zoom already has are adopted from its list, never

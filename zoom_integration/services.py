@@ -29,6 +29,7 @@ from . import crypto, handlers, oauth, selectors, tasks
 from .client import StaticToken, ZoomClient
 from .constants import (
     ACCESS_TOKEN_MIN_VALIDITY,
+    BROKER_RETRY_PAUSE_SECONDS,
     OAUTH_STATE_LIFETIME,
     OAUTH_STATES_KEPT,
     PENDING_GRANT_LIFETIME,
@@ -559,23 +560,24 @@ def encryption_keys_rotate(*, dry_run=False):
 
 
 def webhook_event_store(*, raw_body, payload):
-    """Store a verified delivery durably (once per distinct body) and queue its processing after commit."""
+    """Store a verified delivery durably (once per distinct body) and queue its processing after commit.
+
+    One INSERT on the hot path: Zoom's retries repeat the body, so the unique dedup key
+    turns a redelivery into an IntegrityError instead of a second row.
+    """
     dedup_key = hashlib.sha256(raw_body).hexdigest()
     try:
         with transaction.atomic():
-            event, created = WebhookEvent.objects.get_or_create(
+            event = WebhookEvent.objects.create(
                 dedup_key=dedup_key,
-                defaults={
-                    "event_type": str(payload.get("event") or "")[:100],
-                    "event_ts": _event_time(payload),
-                    "raw_body": raw_body.decode("utf-8"),
-                },
+                event_type=str(payload.get("event") or "")[:100],
+                event_ts=_event_time(payload),
+                raw_body=raw_body.decode("utf-8"),
             )
+            transaction.on_commit(lambda: _webhook_event_enqueue(event.pk))
     except IntegrityError:
-        event, created = WebhookEvent.objects.get(dedup_key=dedup_key), False
-    if created:
-        transaction.on_commit(lambda: _webhook_event_enqueue(event.pk))
-    return event, created
+        return WebhookEvent.objects.get(dedup_key=dedup_key), False
+    return event, True
 
 
 def webhook_event_process(*, event_id):
@@ -643,10 +645,20 @@ def webhook_events_reprocess(*, event_ids):
         transaction.on_commit(lambda event_id=event_id: _webhook_event_enqueue(event_id))
 
 
+# After the broker refused a publish, webhook answers stop trying it for a while: Zoom
+# wants an answer within 3 seconds, and the sweeper runs whatever was stored meanwhile.
+_broker_unavailable_until = 0.0
+
+
 def _webhook_event_enqueue(event_id):
+    global _broker_unavailable_until
+    eager = tasks.webhook_event_process_task.app.conf.task_always_eager
+    if not eager and time.monotonic() < _broker_unavailable_until:
+        return
     try:
         tasks.webhook_event_process_task.apply_async(args=[event_id], retry=False)
     except OperationalError:
+        _broker_unavailable_until = time.monotonic() + BROKER_RETRY_PAUSE_SECONDS
         logger.warning("zoom webhook event %s stored but not queued (broker unavailable); the sweeper will run it", event_id)
 
 
