@@ -44,6 +44,7 @@ INHERITED_SETTINGS = (
 # The Procfile's process commands, with gunicorn bound to loopback only.
 GUNICORN = ["gunicorn", "cohortstudio.wsgi", "--config", "gunicorn.conf.py"]
 CELERY_CONCURRENCY = 4
+WORKER_NICENESS = 10
 CELERY_WORKER = ["celery", "-A", "cohortstudio", "worker", "--loglevel=INFO", f"--concurrency={CELERY_CONCURRENCY}"]
 
 
@@ -203,9 +204,11 @@ class Stack:
 
     # gunicorn and Celery --------------------------------------------------------------------
 
-    def _spawn(self, name, command):
+    def _spawn(self, name, command, *, niceness=0):
         log = open(self.state_dir / f"{name}.log", "wb")  # noqa: SIM115  (closed with the process)
         command = [str(VENV_BIN / command[0]), *command[1:]]
+        if niceness:
+            command = ["nice", "-n", str(niceness), *command]
         process = subprocess.Popen(
             command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -232,7 +235,9 @@ class Stack:
         raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{log_tail(process)}")
 
     def start_worker(self):
-        process = self._spawn("celery-worker", CELERY_WORKER)
+        # Web before background work: on one small machine the worker yields the CPU to gunicorn,
+        # as it would run on machines of its own in a deployment.
+        process = self._spawn("celery-worker", CELERY_WORKER, niceness=WORKER_NICENESS)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -271,9 +276,12 @@ class Stack:
             "PostgreSQL": f"{postgres_version} (fsync=off, synchronous_commit=off, as scripts/test-services.sh starts it)",
             "Redis": redis_version,
             "gunicorn": f"{web['workers']} workers x {web['threads']} threads (gthread), gunicorn.conf.py defaults",
-            "Celery worker": f"prefork, concurrency {CELERY_CONCURRENCY} (the Procfile's default)",
+            "Celery worker": (
+                f"prefork, concurrency {CELERY_CONCURRENCY} (the Procfile's default), at nice {WORKER_NICENESS} "
+                "(web first, as on separate machines)"
+            ),
             "load average (1, 5, 15 min) at start": load_average(),
-            "DATABASE_URL options": self.database_url_query or "none (Django's default: a new connection per request)",
+            "DATABASE_URL options": self.database_url_query or "none (the settings keep connections for 60 s: CONN_MAX_AGE)",
             "code": _code_version(),
             "run at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         }

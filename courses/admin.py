@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ClassSession, Course, Registration
+from .models import CalendarFeed, ClassSession, Course, Registration
 
 
 @admin.register(Course)
@@ -27,3 +27,14 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ("email", "first_name", "last_name", "class_session__title")
     raw_id_fields = ("class_session", "organization", "student")
     exclude = ("cancel_token",)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Private feed URLs; the token is the credential, so it is never shown."""
+
+    list_display = ("user", "organization", "kind", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "organization__name")
+    raw_id_fields = ("user", "organization")
+    exclude = ("token",)

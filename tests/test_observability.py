@@ -41,3 +41,21 @@ def test_healthz_fails_when_redis_is_down(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["checks"]["redis"] == {"ok": False, "error": "ConnectionError"}
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_age_of_the_oldest_unprocessed_webhook(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zoom_integration.models import WebhookEvent
+
+    event = WebhookEvent.objects.create(event_type="meeting.ended", raw_body="{}", dedup_key="b" * 64)
+    body = json.loads(client.get("/healthz").content)
+    assert body["checks"]["zoom_webhooks"]["ok"] is True and body["checks"]["zoom_webhooks"]["unprocessed"] == 1
+    WebhookEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=30))
+    response = client.get("/healthz")
+    body = json.loads(response.content)
+    assert response.status_code == 503
+    assert body["checks"]["zoom_webhooks"]["oldest_unprocessed_seconds"] >= 1800

@@ -3,7 +3,17 @@
 from django.contrib import admin, messages
 
 from . import services
-from .models import WebhookEvent, ZoomAccessRemoval, ZoomConnection
+from .models import (
+    PendingZoomGrant,
+    WebhookEvent,
+    ZoomAccessRemoval,
+    ZoomConnection,
+    ZoomMeeting,
+    ZoomMeetingDefaults,
+    ZoomRecordingFile,
+    ZoomRegistrant,
+    ZoomSummary,
+)
 
 
 @admin.register(ZoomConnection)
@@ -69,3 +79,52 @@ class WebhookEventAdmin(admin.ModelAdmin):
         event_ids = list(queryset.values_list("pk", flat=True))
         services.webhook_events_reprocess(event_ids=event_ids)
         self.message_user(request, f"{len(event_ids)} event(s) queued for processing.", messages.SUCCESS)
+
+
+@admin.register(ZoomMeeting)
+class ZoomMeetingAdmin(admin.ModelAdmin):
+    list_display = ("zoom_meeting_id", "class_session", "organization", "status", "sync_status", "registration_enabled", "updated_at")
+    list_filter = ("status", "sync_status")
+    search_fields = ("zoom_meeting_id", "topic", "class_session__title", "organization__name")
+    raw_id_fields = ("organization", "class_session")
+    readonly_fields = ("zoom_uuid", "host_id", "created_at", "updated_at")
+
+
+@admin.register(ZoomRegistrant)
+class ZoomRegistrantAdmin(admin.ModelAdmin):
+    list_display = ("registration", "meeting", "status", "registrant_id", "synced_at", "link_emailed_at")
+    list_filter = ("status",)
+    search_fields = ("registration__email", "registrant_id", "meeting__zoom_meeting_id")
+    raw_id_fields = ("organization", "meeting", "registration")
+
+
+@admin.register(ZoomMeetingDefaults)
+class ZoomMeetingDefaultsAdmin(admin.ModelAdmin):
+    list_display = ("organization", "waiting_room", "join_before_host", "auto_recording_cloud", "updated_at")
+    search_fields = ("organization__name",)
+
+
+@admin.register(ZoomSummary)
+class ZoomSummaryAdmin(admin.ModelAdmin):
+    list_display = ("meeting", "organization", "meeting_uuid", "deleted_at")
+    search_fields = ("meeting__zoom_meeting_id", "meeting_uuid", "organization__name")
+    raw_id_fields = ("organization", "meeting")
+
+
+@admin.register(ZoomRecordingFile)
+class ZoomRecordingFileAdmin(admin.ModelAdmin):
+    list_display = ("meeting", "file_type", "recording_type", "status", "shared", "deleted_on_zoom")
+    list_filter = ("shared", "deleted_on_zoom", "file_type")
+    search_fields = ("meeting__zoom_meeting_id", "file_id")
+    raw_id_fields = ("organization", "meeting")
+    exclude = ("passcode_encrypted",)
+
+
+@admin.register(PendingZoomGrant)
+class PendingZoomGrantAdmin(admin.ModelAdmin):
+    """Marketplace installs waiting for sign-in; their tokens are never shown."""
+
+    list_display = ("zoom_email", "zoom_user_id", "created_at", "hold_until")
+    search_fields = ("zoom_email", "zoom_user_id")
+    exclude = ("access_token_encrypted", "refresh_token_encrypted", "session_binding")
+

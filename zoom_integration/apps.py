@@ -6,16 +6,20 @@ class ZoomIntegrationConfig(AppConfig):
     verbose_name = "Zoom"
 
     def ready(self):
+        from cohortstudio.health import health_checks
         from orgs import extensions
 
-        from . import course_extensions, handlers  # noqa: F401  (handlers registers the built-in webhook handlers)
-        from . import attendance_handlers, attendance_section, manage_page  # noqa: F401  (attendance's webhook handlers)
+        # Importing the handler modules registers their webhook handlers.
+        from . import attendance_handlers, attendance_section, course_extensions, feature_sections, handlers  # noqa: F401
+        from . import manage_page
+        from .health import webhook_backlog_check
 
         course_extensions.register()
-        from . import feature_sections  # polls, AI summary and recordings: page sections and portal
+        # Sections of the Zoom management page, in page order: polls, AI summary, recordings, then attendance.
         feature_sections.register()
+        manage_page.register(attendance_section.attendance_section)
 
+        if webhook_backlog_check not in health_checks:
+            health_checks.append(webhook_backlog_check)
         if not any(item["key"] == "zoom" for item in extensions.settings_menu):
             extensions.settings_menu.append({"key": "zoom", "label": "Zoom", "url_name": "zoom:settings"})
-        # Attendance is the last section of the Zoom management page.
-        manage_page.register(attendance_section.attendance_section)

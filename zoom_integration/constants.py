@@ -136,8 +136,14 @@ EVENT_MEETING_DELETED = "meeting.deleted"
 EVENT_MEETING_UPDATED = "meeting.updated"
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+# Stored webhooks are queued by a shared drain task; this cache flag says one is on its way.
+WEBHOOK_DRAIN_PENDING_KEY = "zoom-webhook-drain-pending"
+WEBHOOK_DRAIN_PENDING_TTL_SECONDS = 30
+WEBHOOK_DRAIN_BATCH = 1000
 # After a failed publish to the broker, webhooks skip publishing this long (the sweeper catches up).
 BROKER_RETRY_PAUSE_SECONDS = 30
+# /healthz turns unhealthy when a stored event has waited this long (no worker, or Redis down for long).
+WEBHOOK_BACKLOG_UNHEALTHY_AFTER = timedelta(minutes=10)
 # An event still "received" this long after arrival lost its task (Redis down, worker crash).
 WEBHOOK_SWEEP_AFTER = timedelta(minutes=2)
 

@@ -169,8 +169,9 @@ def meeting_create(*, meeting_pk):
             updated_at=timezone.now(),
         )
         raise
-    zoom_meeting_id_var.set(str(meeting.zoom_meeting_id))
+    token = zoom_meeting_id_var.set(str(meeting.zoom_meeting_id))
     logger.info("zoom meeting created for class %s", meeting.class_session_id)
+    zoom_meeting_id_var.reset(token)
     return meeting
 
 

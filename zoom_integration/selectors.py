@@ -120,6 +120,17 @@ def webhook_events_unprocessed(*, now=None):
     )
 
 
+def webhook_events_waiting(*, limit, now=None):
+    """Ids of stored events not processed and not claimed by a worker, oldest first."""
+    now = now or timezone.now()
+    return list(
+        WebhookEvent.objects.filter(state=WebhookState.RECEIVED)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 # Meetings and registrants ------------------------------------------------------
 
 
@@ -173,3 +184,12 @@ def registrants_for_meeting_page(*, class_session):
         .select_related("zoom_registrant")
         .order_by("last_name", "first_name", "email")
     )
+
+
+def webhook_backlog():
+    """(number of stored events not processed yet, age in seconds of the oldest), for /healthz."""
+    from django.db.models import Min
+
+    row = WebhookEvent.objects.filter(state=WebhookState.RECEIVED).aggregate(count=Count("pk"), oldest=Min("received_at"))
+    age = (timezone.now() - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+    return row["count"], age

@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.debug import sensitive_variables
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from cohortstudio.mail import email_send
 from orgs.models import Organization, Role
@@ -30,6 +32,9 @@ from .client import StaticToken, ZoomClient
 from .constants import (
     ACCESS_TOKEN_MIN_VALIDITY,
     BROKER_RETRY_PAUSE_SECONDS,
+    WEBHOOK_DRAIN_BATCH,
+    WEBHOOK_DRAIN_PENDING_KEY,
+    WEBHOOK_DRAIN_PENDING_TTL_SECONDS,
     OAUTH_STATE_LIFETIME,
     OAUTH_STATES_KEPT,
     PENDING_GRANT_LIFETIME,
@@ -559,25 +564,38 @@ def encryption_keys_rotate(*, dry_run=False):
 # Webhooks --------------------------------------------------------------------
 
 
-def webhook_event_store(*, raw_body, payload):
-    """Store a verified delivery durably (once per distinct body) and queue its processing after commit.
+_WEBHOOK_INSERT = """
+    INSERT INTO {table} (dedup_key, event_type, event_ts, raw_body, received_at, state, attempts, error)
+    VALUES (%s, %s, %s, %s, %s, %s, 0, '')
+    ON CONFLICT (dedup_key) DO NOTHING
+    RETURNING id
+"""
 
-    One INSERT on the hot path: Zoom's retries repeat the body, so the unique dedup key
-    turns a redelivery into an IntegrityError instead of a second row.
+
+def webhook_event_store(*, raw_body, payload):
+    """Store a verified delivery durably (once per distinct body) and queue its processing.
+
+    One statement on the hot path (PostgreSQL and SQLite both speak it): Zoom's retries
+    repeat the body, so the unique dedup key turns a redelivery into "nothing inserted".
+    Returns (event id, whether it is new).
     """
     dedup_key = hashlib.sha256(raw_body).hexdigest()
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                dedup_key=dedup_key,
-                event_type=str(payload.get("event") or "")[:100],
-                event_ts=_event_time(payload),
-                raw_body=raw_body.decode("utf-8"),
-            )
-            transaction.on_commit(lambda: _webhook_event_enqueue(event.pk))
-    except IntegrityError:
-        return WebhookEvent.objects.get(dedup_key=dedup_key), False
-    return event, True
+    params = [
+        dedup_key,
+        str(payload.get("event") or "")[:100],
+        _event_time(payload),
+        raw_body.decode("utf-8"),
+        timezone.now(),
+        WebhookState.RECEIVED,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_WEBHOOK_INSERT.format(table=WebhookEvent._meta.db_table), params)
+        row = cursor.fetchone()
+    if row is None:
+        return WebhookEvent.objects.values_list("pk", flat=True).get(dedup_key=dedup_key), False
+    event_id = row[0]
+    transaction.on_commit(lambda: _webhook_event_enqueue(event_id))
+    return event_id, True
 
 
 def webhook_event_process(*, event_id):
@@ -632,7 +650,7 @@ def webhook_events_sweep():
     """Queue stored events whose processing never ran (broker down, worker lost) or whose retry is due."""
     event_ids = selectors.webhook_events_unprocessed()
     for event_id in event_ids:
-        _webhook_event_enqueue(event_id)
+        _webhook_event_publish(event_id)
     return len(event_ids)
 
 
@@ -651,15 +669,52 @@ _broker_unavailable_until = 0.0
 
 
 def _webhook_event_enqueue(event_id):
-    global _broker_unavailable_until
-    eager = tasks.webhook_event_process_task.app.conf.task_always_eager
-    if not eager and time.monotonic() < _broker_unavailable_until:
+    """After a webhook is stored: run it (tasks in-process) or make sure a drain task is on its way.
+
+    Publishing one Celery message per event costs the web process more than storing the event;
+    under a burst most requests find a drain already queued and only pay one Redis SET NX.
+    """
+    if tasks.webhook_event_process_task.app.conf.task_always_eager:
+        _webhook_event_publish(event_id)
         return
+    global _broker_unavailable_until
+    if time.monotonic() < _broker_unavailable_until:
+        return
+    try:
+        if cache.add(WEBHOOK_DRAIN_PENDING_KEY, 1, timeout=WEBHOOK_DRAIN_PENDING_TTL_SECONDS):
+            tasks.webhook_events_drain_task.apply_async(retry=False)
+    except (OperationalError, RedisError):
+        _broker_unavailable_until = time.monotonic() + BROKER_RETRY_PAUSE_SECONDS
+        cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
+        logger.warning("zoom webhook event %s stored but not queued (broker unavailable); the sweeper will run it", event_id)
+
+
+def cache_delete_quietly(key):
+    try:
+        cache.delete(key)
+    except RedisError:
+        pass
+
+
+def _webhook_event_publish(event_id):
     try:
         tasks.webhook_event_process_task.apply_async(args=[event_id], retry=False)
     except OperationalError:
-        _broker_unavailable_until = time.monotonic() + BROKER_RETRY_PAUSE_SECONDS
-        logger.warning("zoom webhook event %s stored but not queued (broker unavailable); the sweeper will run it", event_id)
+        logger.warning("zoom webhook event %s not queued (broker unavailable); the sweeper will run it", event_id)
+
+
+def webhook_events_drain():
+    """Queue every stored event waiting for processing (the drain task a burst of webhooks shares).
+
+    The pending flag is cleared first, so an event stored while this runs queues a new drain.
+    """
+    cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
+    event_ids = selectors.webhook_events_waiting(limit=WEBHOOK_DRAIN_BATCH)
+    for event_id in event_ids:
+        _webhook_event_publish(event_id)
+    if len(event_ids) == WEBHOOK_DRAIN_BATCH:
+        tasks.webhook_events_drain_task.apply_async(retry=False)
+    return len(event_ids)
 
 
 def _event_time(payload):

@@ -13,6 +13,11 @@ def webhook_event_process_task(event_id):
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def webhook_events_drain_task():
+    services.webhook_events_drain()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def tokens_refresh_expiring_task():
     services.tokens_refresh_expiring()
 

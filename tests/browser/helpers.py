@@ -34,7 +34,7 @@ def sign_in_student(page, email):
     page.get_by_role("button", name="Request Code").click()
     code = re.search(r"browser window\.\s+(\S+)\s", mail.outbox[-1].body).group(1)
     page.fill("input[name=code]", code)
-    page.get_by_role("button", name="Sign In").click()
+    page.locator("button[type=submit]").first.click()
     page.wait_for_url("**/portal/")
 
 

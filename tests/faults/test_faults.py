@@ -226,19 +226,44 @@ def test_redis_down_during_a_webhook_burst_stores_every_event_and_processes_it_o
     assert joined == {student.email for student in students}
 
 
+class RefusingDatabase:
+    """Stands in for the database connection: every statement fails as on a full disk."""
+
+    def cursor(self):
+        raise OperationalError("could not write: disk full")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_database_refusing_a_write_makes_zoom_retry_and_the_retry_is_stored_once(meeting, monkeypatch):
     client = Client(raise_request_exception=False)
     payload = _participant_event(meeting, 1, "joined")
-    real_create = WebhookEvent.objects.create
-
-    def refuse(*args, **kwargs):
-        raise OperationalError("could not write: disk full")
-
-    monkeypatch.setattr(WebhookEvent.objects, "create", refuse)
-    assert _post(client, payload).status_code == 500, "Zoom retries a delivery we could not store"
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "connection", RefusingDatabase())
+        assert _post(client, payload).status_code == 500, "Zoom retries a delivery we could not store"
     assert not WebhookEvent.objects.exists()
-    monkeypatch.setattr(WebhookEvent.objects, "create", real_create)
     assert _post(client, payload).status_code == 200
     assert _post(client, payload).status_code == 200
     assert WebhookEvent.objects.count() == 1 and WebhookEvent.objects.get().state == "processed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_queued_once(meeting, monkeypatch):
+    from cohortstudio.celery import app
+    from django.core.cache import cache
+    from zoom_integration import tasks
+    from zoom_integration.constants import WEBHOOK_DRAIN_PENDING_KEY
+
+    drains, queued = [], []
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(tasks.webhook_events_drain_task, "apply_async", lambda **kwargs: drains.append(kwargs))
+    monkeypatch.setattr(tasks.webhook_event_process_task, "apply_async", lambda args, **kwargs: queued.append(args[0]))
+    cache.delete(WEBHOOK_DRAIN_PENDING_KEY)
+    client = Client()
+    for number in range(25):
+        assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
+    assert len(drains) == 1, "one drain for the whole burst"
+
+    assert services.webhook_events_drain() == 25
+    assert sorted(queued) == sorted(WebhookEvent.objects.values_list("pk", flat=True))
+    assert _post(client, _participant_event(meeting, 99, "joined")).status_code == 200
+    assert len(drains) == 2, "a webhook after the drain started queues the next one"

@@ -439,3 +439,42 @@ def test_owner_changes_meeting_defaults_used_for_new_meetings(owner_client, virt
 @pytest.mark.django_db
 def test_trainers_cannot_change_meeting_defaults(trainer_client):
     assert trainer_client.post("/settings/zoom/meeting-settings/", {"waiting_room": "on"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
+):
+    from zoom_integration.models import ZoomRegistrant
+
+    meeting = ready_meeting(virtual_class)
+    registration = RegistrationFactory(class_session=virtual_class, email="ada@example.com")
+    ZoomRegistrant.objects.create(
+        organization=meeting.organization, meeting=meeting, registration=registration, status="synced",
+        registrant_id="old-rg", join_url="https://us05web.zoom.us/w/85746065432?tk=old",
+    )
+    new_id = MEETING_ID + 7
+    zoom.add(responses.POST, MEETINGS_URL, json=zoom_meeting_body(id=new_id, join_url=f"https://us05web.zoom.us/j/{new_id}"), status=201)
+    zoom.add(responses.DELETE, meeting_url(), status=204)
+    zoom.add(responses.GET, f"{API}/meetings/{new_id}/registrants", json={"page_size": 300, "total_records": 0, "next_page_token": "", "registrants": []})
+    zoom.add(
+        responses.POST,
+        f"{API}/meetings/{new_id}/batch_registrants",
+        status=201,
+        json={"registrants": [{"email": "ada@example.com", "registrant_id": "new-rg", "join_url": f"https://us05web.zoom.us/w/{new_id}?tk=new"}]},
+    )
+    assert "Links sent before stop working" in trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/replace/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{virtual_class.pk}/zoom/replace/")
+    assert [f"{call.request.method} {call.request.url.split('/v2')[1].split('?')[0]}" for call in zoom.calls] == [
+        "POST /users/me/meetings",
+        f"DELETE /meetings/{MEETING_ID}",
+        f"GET /meetings/{new_id}/registrants",
+        f"POST /meetings/{new_id}/batch_registrants",
+    ]
+    meeting.refresh_from_db()
+    assert meeting.zoom_meeting_id == new_id and meeting.status == MeetingStatus.READY
+    row = ZoomRegistrant.objects.get()
+    assert (row.registrant_id, row.status) == ("new-rg", "synced")
+    message = mail.outbox[-1]
+    assert message.to == ["ada@example.com"] and f"/w/{new_id}?tk=new" in message.body

@@ -292,8 +292,9 @@ def test_ciphertext_is_fernet_under_the_first_key(settings):
 def test_sweeper_processes_events_whose_task_never_ran(organization):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
-    event, created = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event_id, created = services.webhook_event_store(raw_body=body, payload=json.loads(body))
     assert created
+    event = WebhookEvent.objects.get(pk=event_id)
     WebhookEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=5))
 
     tasks.webhook_events_sweep_task.delay()
@@ -308,7 +309,8 @@ def test_sweeper_processes_events_whose_task_never_ran(organization):
 def test_processing_twice_runs_the_handler_once(organization):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
-    event, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event = WebhookEvent.objects.get(pk=event_id)
 
     services.webhook_event_process(event_id=event.pk)
     services.webhook_event_process(event_id=event.pk)
@@ -336,7 +338,8 @@ def test_sweeper_purges_unclaimed_marketplace_tokens(zoom, organization):
 def test_admin_reprocess_action_runs_a_failed_event_again(client, organization, django_capture_on_commit_callbacks):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
-    event, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event = WebhookEvent.objects.get(pk=event_id)
     WebhookEvent.objects.filter(pk=event.pk).update(state="failed", error="RuntimeError: database was away")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
 

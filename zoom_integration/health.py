@@ -1,0 +1,10 @@
+"""The webhook backlog as a /healthz check: events stored but not processed mean workers are missing."""
+
+from .constants import WEBHOOK_BACKLOG_UNHEALTHY_AFTER
+from .selectors import webhook_backlog
+
+
+def webhook_backlog_check():
+    count, age = webhook_backlog()
+    healthy = age < WEBHOOK_BACKLOG_UNHEALTHY_AFTER.total_seconds()
+    return "zoom_webhooks", healthy, {"unprocessed": count, "oldest_unprocessed_seconds": round(age, 1)}
