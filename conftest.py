@@ -8,7 +8,6 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     RegistrationFactory,
-    UserFactory,
 )
 
 

@@ -378,17 +378,17 @@ def reminders_send_due(*, now=None):
 
     now = now or timezone.now()
     sent = 0
-    for field, lead, template in REMINDERS:
+    for sent_field, lead, template in REMINDERS:
         # Inside the last hour the 1-hour reminder is the one that matters.
-        window_start = now + timedelta(hours=1) if field == "reminder_day_sent_at" else now
+        window_start = now + timedelta(hours=1) if sent_field == "reminder_day_sent_at" else now
         with transaction.atomic():
             due = list(
-                registrations_due_for_reminder(window_start=window_start, window_end=now + lead, field=field)
+                registrations_due_for_reminder(window_start=window_start, window_end=now + lead, field=sent_field)
                 .select_for_update(skip_locked=True, of=("self",))
                 .select_related("class_session__course", "class_session__organization")
                 .order_by("pk")[:REMINDER_BATCH]
             )
-            Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{field: now})
+            Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{sent_field: now})
         join_info = extensions.join_info_for(due)
         for registration in due:
             _send_registration_email(

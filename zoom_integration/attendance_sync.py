@@ -21,8 +21,6 @@ and records, as reconciled signals, the joins and leaves no webhook brought.
 import logging
 from datetime import timezone as dt_timezone
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from attendance import services as attendance_services
 from attendance.models import PARTICIPANT_KINDS, PresenceSignal, SignalKind
@@ -31,6 +29,7 @@ from . import selectors, services
 from .constants import FEATURE_ATTENDANCE, PARTICIPANT_STATUS_WAITING_ROOM
 from .exceptions import ZoomMissingScope, ZoomNotFound, ZoomRejected
 from .models import ZoomMeeting, ZoomRegistrant
+from .payloads import zoom_time
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +40,6 @@ ORIGIN_REPORT = "report"
 
 class PresenceUnusable(Exception):
     """The event lacks what a signal needs (the meeting instance or the participant)."""
-
-
-def zoom_time(value):
-    """Zoom's `2021-07-13T21:44:51Z` as an aware datetime; None when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:
-        return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt_timezone.utc)
-    return parsed
 
 
 def participant_key_of(participant):

@@ -10,12 +10,12 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from . import services
 from .constants import RECORDING_FILE_TYPE_LABELS, RECORDING_TYPE_LABELS
 from .exceptions import ZoomNotFound, ZoomRejected
 from .models import ZoomRecordingFile
+from .payloads import zoom_time
 from .summaries import TROUBLESHOOTING
 
 logger = logging.getLogger(__name__)
@@ -37,15 +37,6 @@ def recording_kind(*, recording_type, file_type):
     if file_type in RECORDING_FILE_TYPE_LABELS:
         return RECORDING_FILE_TYPE_LABELS[file_type]
     return (recording_type or file_type or "Recording").replace("_", " ").capitalize()
-
-
-def _moment(value):
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_datetime(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _file_key(item):
@@ -79,8 +70,8 @@ def recordings_store(*, meeting, recording):
             recording_file.file_type = str(item.get("file_type") or "")[:16]
             recording_file.file_extension = str(item.get("file_extension") or "")[:16]
             recording_file.recording_type = str(item.get("recording_type") or "")[:64]
-            recording_file.recording_start = _moment(item.get("recording_start"))
-            recording_file.recording_end = _moment(item.get("recording_end"))
+            recording_file.recording_start = zoom_time(item.get("recording_start"))
+            recording_file.recording_end = zoom_time(item.get("recording_end"))
             recording_file.file_size = item.get("file_size") if isinstance(item.get("file_size"), int) else None
             recording_file.status = str(item.get("status") or "")[:16]
             recording_file.play_url = str(item.get("play_url") or "")[:1000]

@@ -13,7 +13,6 @@ import re
 import markdown
 import nh3
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from . import services
 from .constants import (
@@ -24,6 +23,7 @@ from .constants import (
 )
 from .exceptions import ZoomNotFound, ZoomRejected
 from .models import ZoomSummary
+from .payloads import zoom_time
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +46,6 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 _SHALLOW_LIST_ITEM = re.compile(r"^( {1,3})([-*+]|\d+\.) ", re.MULTILINE)
 
 
-def _moment(value):
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return parse_datetime(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _summary_values(body):
     """Our fields from Zoom's summary document; an edited summary's legacy fields win over the originals."""
     edited = body.get("edited_summary") if isinstance(body.get("edited_summary"), dict) else {}
@@ -70,8 +61,8 @@ def _summary_values(body):
         ],
         "next_steps": [str(step) for step in (edited.get("next_steps") or body.get("next_steps") or []) if step],
         "doc_url": str(body.get("summary_doc_url") or "")[:1000],
-        "meeting_started_at": _moment(body.get("meeting_start_time")),
-        "summary_created_at": _moment(body.get("summary_created_time")),
+        "meeting_started_at": zoom_time(body.get("meeting_start_time")),
+        "summary_created_at": zoom_time(body.get("summary_created_time")),
     }
 
 
