@@ -82,8 +82,10 @@ class ZoomClient:
 
     sleep = staticmethod(time.sleep)
 
-    def __init__(self, *, tokens):
+    def __init__(self, *, tokens, max_attempts=HTTP_MAX_ATTEMPTS):
         self.tokens = tokens
+        # A page waiting on Zoom asks once; background work retries with backoff.
+        self.max_attempts = max_attempts
         self.http = requests.Session()
 
     def __repr__(self):
@@ -187,7 +189,7 @@ class ZoomClient:
             try:
                 response = self._send(method, path, token=token, params=params, json=json, attempt=attempt)
             except (requests.Timeout, requests.ConnectionError):
-                if method in IDEMPOTENT_METHODS and attempt < HTTP_MAX_ATTEMPTS:
+                if method in IDEMPOTENT_METHODS and attempt < self.max_attempts:
                     self._back_off(attempt)
                     continue
                 raise ZoomUnavailable() from None
@@ -207,12 +209,12 @@ class ZoomClient:
             if status == 429:
                 retry_at, daily = _rate_limit_of(response, message)
                 wait = (retry_at - timezone.now()).total_seconds()
-                if not daily and wait <= RATE_LIMIT_MAX_WAIT_SECONDS and attempt < HTTP_MAX_ATTEMPTS:
+                if not daily and wait <= RATE_LIMIT_MAX_WAIT_SECONDS and attempt < self.max_attempts:
                     self.sleep(max(wait, 0))
                     continue
                 raise ZoomRateLimited(retry_at, daily=daily)
             if status >= 500:
-                if method in IDEMPOTENT_METHODS and attempt < HTTP_MAX_ATTEMPTS:
+                if method in IDEMPOTENT_METHODS and attempt < self.max_attempts:
                     self._back_off(attempt)
                     continue
                 raise ZoomUnavailable()

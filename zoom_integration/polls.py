@@ -142,8 +142,8 @@ def poll_create(*, meeting, draft):
 
 
 def polls_of_meeting(*, meeting):
-    """The meeting's polls as Zoom has them now, including those added in Zoom."""
-    client = services.connection_client(organization=meeting.organization)
+    """The meeting's polls as Zoom has them now, including those added in Zoom (read while the page waits)."""
+    client = services.connection_client(organization=meeting.organization, for_page=True)
     answer = client.polls_list(meeting_id=meeting.zoom_meeting_id) or {}
     return [_poll_of(item) for item in answer.get("polls") or []]
 

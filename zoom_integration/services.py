@@ -32,13 +32,14 @@ from .client import StaticToken, ZoomClient
 from .constants import (
     ACCESS_TOKEN_MIN_VALIDITY,
     BROKER_RETRY_PAUSE_SECONDS,
+    HTTP_MAX_ATTEMPTS,
+    OAUTH_STATES_KEPT,
+    OAUTH_STATE_LIFETIME,
+    PENDING_GRANT_LIFETIME,
+    REFRESH_AHEAD_WINDOW,
     WEBHOOK_DRAIN_BATCH,
     WEBHOOK_DRAIN_PENDING_KEY,
     WEBHOOK_DRAIN_PENDING_TTL_SECONDS,
-    OAUTH_STATE_LIFETIME,
-    OAUTH_STATES_KEPT,
-    PENDING_GRANT_LIFETIME,
-    REFRESH_AHEAD_WINDOW,
 )
 from .exceptions import (
     ZoomAccountInUse,
@@ -127,12 +128,15 @@ class ConnectionTokens:
         return connection_refresh(connection_id=self.connection_id, stale_access_token=stale_access_token).access_token()
 
 
-def connection_client(*, organization):
-    """A ZoomClient acting as the organization's connected Zoom user; ZoomNeedsReconnect when there is none."""
+def connection_client(*, organization, for_page=False):
+    """A ZoomClient acting as the organization's connected Zoom user; ZoomNeedsReconnect when there is none.
+
+    `for_page`: the call serves a page someone is waiting for, so Zoom is asked once, without retries.
+    """
     connection = selectors.connection_of(organization=organization)
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         raise ZoomNeedsReconnect()
-    return ZoomClient(tokens=ConnectionTokens(connection_id=connection.pk))
+    return ZoomClient(tokens=ConnectionTokens(connection_id=connection.pk), max_attempts=1 if for_page else HTTP_MAX_ATTEMPTS)
 
 
 # Connecting ------------------------------------------------------------------

@@ -206,3 +206,12 @@ def test_answers_are_read_one_per_line_without_blanks_or_surrounding_spaces():
     assert polls.answers_from_lines(" Yes \r\n\r\n  No\n\t\nMaybe ") == ["Yes", "No", "Maybe"]
     draft = polls.poll_draft_check(title=" T ", question=" Q ", answers=[" a ", "", "b"])
     assert draft == polls.PollDraft(title="T", question="Q", answers=("a", "b"))
+
+
+@pytest.mark.django_db
+def test_the_page_asks_zoom_for_polls_once_when_zoom_is_down(trainer_client, meeting, zoom, no_backoff_sleep):
+    zoom.add(responses.GET, POLLS_URL, json={"code": 500, "message": "Internal error"}, status=500)
+    page = trainer_client.get(f"/courses/classes/{meeting.class_session_id}/zoom/")
+    assert page.status_code == 200
+    assert len([call for call in zoom.calls if call.request.url.startswith(POLLS_URL)]) == 1
+    assert no_backoff_sleep == []
