@@ -53,3 +53,18 @@ def connect_zoom(page):
     page.get_by_role("button", name="Connect Zoom account").click()
     allow_on_zoom_consent(page)
     page.wait_for_url("**/settings/zoom/")
+
+
+def create_virtual_class_with_meeting(page, *, course_id, title, starts_at_local, duration="90", capacity="30"):
+    """Courses → <course> → New class session, Virtual, Create Zoom meeting ticked; waits for the meeting."""
+    page.goto(f"/courses/{course_id}/classes/new/")
+    page.fill("#id_title", title)
+    page.fill("#id_starts_at_local", starts_at_local)
+    page.fill("#id_duration_minutes", duration)
+    page.select_option("#id_delivery_mode", "virtual")
+    page.fill("#id_capacity", capacity)
+    page.check("#id_create_zoom_meeting")
+    page.shot("new_class_with_zoom")
+    page.get_by_role("button", name="Save class").click()
+    page.wait_for_url(re.compile(r".*/courses/classes/\d+/$"))
+    page.wait_for_selector("#zoom-meeting-id")

@@ -2,8 +2,6 @@
 whether each joined, first join, last leave; the meeting's end closes who is still in and Zoom's participant report
 is read after it."""
 
-import re
-
 import pytest
 from django.utils import timezone
 
@@ -15,7 +13,7 @@ from zoom_simulator.models import Meeting as SimulatedMeeting
 from zoom_simulator.models import Participant as SimulatedParticipant
 from zoom_simulator.webhooks import webhooks_captured
 
-from .helpers import connect_zoom, owner_with_organization, sign_in
+from .helpers import connect_zoom, create_virtual_class_with_meeting, owner_with_organization, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,16 +38,9 @@ def test_students_join_and_leave_and_the_zoom_page_shows_their_attendance(page):
     sign_in(page, owner.email)
     connect_zoom(page)
 
-    page.goto(f"/courses/{course.pk}/classes/new/")
-    page.fill("#id_title", "Week 3: Schedule management")
-    page.fill("#id_starts_at_local", "2031-03-04T18:30")
-    page.fill("#id_duration_minutes", "90")
-    page.select_option("#id_delivery_mode", "virtual")
-    page.fill("#id_capacity", "30")
-    page.check("#id_create_zoom_meeting")
-    page.get_by_role("button", name="Save class").click()
-    page.wait_for_url(re.compile(r".*/courses/classes/\d+/$"))
-    page.wait_for_selector("#zoom-meeting-id")
+    create_virtual_class_with_meeting(
+        page, course_id=course.pk, title="Week 3: Schedule management", starts_at_local="2031-03-04T18:30"
+    )
     class_session = ClassSession.objects.select_related("zoom_meeting").get()
     zoom_meeting_id = class_session.zoom_meeting.zoom_meeting_id
     students = {

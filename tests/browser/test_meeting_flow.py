@@ -9,7 +9,7 @@ from django.core import mail
 from courses.models import ClassSession, Registration
 from tests.factories import CourseFactory
 
-from .helpers import connect_zoom, owner_with_organization, sign_in
+from .helpers import connect_zoom, create_virtual_class_with_meeting, owner_with_organization, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,17 +20,9 @@ def test_meeting_created_on_save_and_students_preregistered(page):
     sign_in(page, owner.email)
     connect_zoom(page)
 
-    page.goto(f"/courses/{course.pk}/classes/new/")
-    page.fill("#id_title", "Week 1: Integration management")
-    page.fill("#id_starts_at_local", "2031-03-04T18:30")
-    page.fill("#id_duration_minutes", "90")
-    page.select_option("#id_delivery_mode", "virtual")
-    page.fill("#id_capacity", "30")
-    page.check("#id_create_zoom_meeting")
-    page.shot("new_class_with_zoom")
-    page.get_by_role("button", name="Save class").click()
-    page.wait_for_url(re.compile(r".*/courses/classes/\d+/$"))
-    page.wait_for_selector("#zoom-meeting-id")
+    create_virtual_class_with_meeting(
+        page, course_id=course.pk, title="Week 1: Integration management", starts_at_local="2031-03-04T18:30"
+    )
     meeting_id = page.locator("#zoom-meeting-id").inner_text()
     assert re.fullmatch(r"\d{3} \d{4} \d{4}", meeting_id)
     assert page.locator("#zoom-join-url").inner_text().startswith(page.url.split("/courses")[0] + "/zoomsim/j/")
