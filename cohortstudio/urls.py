@@ -6,6 +6,8 @@ from cohortstudio.health import healthz_view
 from courses import views as course_views
 
 urlpatterns = [
+    # First: Zoom's webhook is the busiest path, and resolution stops at the first match.
+    path("", include("zoom_integration.urls")),
     path("", course_views.home_view, name="home"),
     path("healthz", healthz_view, name="healthz"),
     path("admin/", admin.site.urls),
@@ -18,7 +20,6 @@ urlpatterns = [
     path("registrations/cancel/<str:token>/", course_views.registration_cancel_public_view, name="registration_cancel"),
     path("privacy/", course_views.privacy_view, name="privacy"),
     path("calendar/<str:token>.ics", course_views.calendar_feed_view, name="calendar_feed"),
-    path("", include("zoom_integration.urls")),
 ]
 
 if settings.ZOOM_SIMULATOR:
