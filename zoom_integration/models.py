@@ -150,10 +150,10 @@ class WebhookState(models.TextChoices):
 class WebhookEvent(models.Model):
     """A verified Zoom webhook delivery, stored before we answer 200."""
 
-    event_type = models.CharField(max_length=100, db_index=True)
+    event_type = models.CharField(max_length=100)
     event_ts = models.DateTimeField(null=True, blank=True, help_text="Zoom's event time, when the payload has one.")
     raw_body = models.TextField()
-    dedup_key = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the raw body; Zoom's retries repeat it.")
+    dedup_key = models.CharField(max_length=64, help_text="SHA-256 of the raw body; Zoom's retries repeat it.")
     received_at = models.DateTimeField(auto_now_add=True)
     state = models.CharField(max_length=16, choices=WebhookState.choices, default=WebhookState.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
@@ -171,6 +171,9 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["state", "received_at"], name="zoomwebhook_state_received")]
+        # Every index is written by each webhook's insert, so only those a query needs: a constraint
+        # rather than unique=True, which would add a second (LIKE) index on PostgreSQL.
+        constraints = [models.UniqueConstraint(fields=["dedup_key"], name="zoomwebhook_dedup_key_unique")]
 
     def __str__(self):
         return f"{self.event_type} #{self.pk} ({self.get_state_display()})"
