@@ -136,10 +136,19 @@ EVENT_MEETING_DELETED = "meeting.deleted"
 EVENT_MEETING_UPDATED = "meeting.updated"
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
-# Stored webhooks are queued by a shared drain task; this cache flag says one is on its way.
+# Stored webhooks are processed by shared drain tasks; this cache flag says one is on its way.
 WEBHOOK_DRAIN_PENDING_KEY = "zoom-webhook-drain-pending"
 WEBHOOK_DRAIN_PENDING_TTL_SECONDS = 30
-WEBHOOK_DRAIN_BATCH = 1000
+# A web process that saw the flag does not ask Redis again for this long.
+WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS = 0.5
+# Events a drain claims at a time, helpers it may start for a backlog, and how long one task drains.
+WEBHOOK_DRAIN_BATCH = 20
+WEBHOOK_DRAIN_HELPERS = 3
+WEBHOOK_DRAIN_SECONDS = 60
+# Kinds of drain task.
+DRAIN_FIRST = "first"  # asked for by a web request; holds the pending flag
+DRAIN_HELPER = "helper"  # started by a drain that found a backlog
+DRAIN_LOOK_AGAIN = "look-again"  # one more look, for events stored while the flag was still seen
 # After a failed publish to the broker, webhooks skip publishing this long (the sweeper catches up).
 BROKER_RETRY_PAUSE_SECONDS = 30
 # /healthz turns unhealthy when a stored event has waited this long (no worker, or Redis down for long).

@@ -120,15 +120,9 @@ def webhook_events_unprocessed(*, now=None):
     )
 
 
-def webhook_events_waiting(*, limit, now=None):
-    """Ids of stored events not processed and not claimed by a worker, oldest first."""
-    now = now or timezone.now()
-    return list(
-        WebhookEvent.objects.filter(state=WebhookState.RECEIVED)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+def webhook_events_waiting_filter(*, now):
+    """Stored events not processed and not claimed by a worker (or whose retry time has come)."""
+    return Q(state=WebhookState.RECEIVED) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
 # Meetings and registrants ------------------------------------------------------

@@ -16,6 +16,7 @@ from datetime import timezone as dt_timezone
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -32,12 +33,18 @@ from .client import StaticToken, ZoomClient
 from .constants import (
     ACCESS_TOKEN_MIN_VALIDITY,
     BROKER_RETRY_PAUSE_SECONDS,
+    DRAIN_FIRST,
+    DRAIN_HELPER,
+    DRAIN_LOOK_AGAIN,
     HTTP_MAX_ATTEMPTS,
     OAUTH_STATES_KEPT,
     OAUTH_STATE_LIFETIME,
     PENDING_GRANT_LIFETIME,
     REFRESH_AHEAD_WINDOW,
     WEBHOOK_DRAIN_BATCH,
+    WEBHOOK_DRAIN_HELPERS,
+    WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS,
+    WEBHOOK_DRAIN_SECONDS,
     WEBHOOK_DRAIN_PENDING_KEY,
     WEBHOOK_DRAIN_PENDING_TTL_SECONDS,
 )
@@ -614,7 +621,32 @@ def webhook_event_process(*, event_id):
         event.attempts += 1
         event.claimed_until = now + WEBHOOK_CLAIM
         event.save(update_fields=["attempts", "claimed_until"])
+    return _webhook_event_handle(event)
 
+
+def webhook_events_claim(*, limit):
+    """Claim up to `limit` waiting events, oldest first, for this worker alone.
+
+    Rows another worker is claiming are skipped rather than waited for, so drains run side by side.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(selectors.webhook_events_waiting_filter(now=now))
+            .order_by("received_at", "pk")[:limit]
+        )
+        WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+            attempts=F("attempts") + 1, claimed_until=now + WEBHOOK_CLAIM
+        )
+    for event in events:
+        event.attempts += 1
+        event.claimed_until = now + WEBHOOK_CLAIM
+    return events
+
+
+def _webhook_event_handle(event):
+    """Dispatch a claimed event to its handler and record the outcome."""
     payload = json.loads(event.raw_body)
     context = handlers.context_build(event=event, payload=payload)
     if context.connection is not None:
@@ -651,10 +683,10 @@ def webhook_event_process(*, event_id):
 
 
 def webhook_events_sweep():
-    """Queue stored events whose processing never ran (broker down, worker lost) or whose retry is due."""
+    """Queue a drain when stored events wait that no drain took (broker down, worker lost) or a retry is due."""
     event_ids = selectors.webhook_events_unprocessed()
-    for event_id in event_ids:
-        _webhook_event_publish(event_id)
+    if event_ids:
+        _webhook_drain_publish(kind=DRAIN_LOOK_AGAIN)
     return len(event_ids)
 
 
@@ -667,28 +699,35 @@ def webhook_events_reprocess(*, event_ids):
         transaction.on_commit(lambda event_id=event_id: _webhook_event_enqueue(event_id))
 
 
+# How a stored event reaches a worker. The web process stores it and makes sure a drain task is on
+# its way: under a burst most requests neither publish to the broker nor ask Redis, because this
+# process already knows a drain is pending. Drains process events themselves, in claimed batches.
+
 # After the broker refused a publish, webhook answers stop trying it for a while: Zoom
 # wants an answer within 3 seconds, and the sweeper runs whatever was stored meanwhile.
 _broker_unavailable_until = 0.0
+# Until then this process knows a drain is pending and does not ask Redis again.
+_drain_known_pending_until = 0.0
 
 
 def _webhook_event_enqueue(event_id):
-    """After a webhook is stored: run it (tasks in-process) or make sure a drain task is on its way.
-
-    Publishing one Celery message per event costs the web process more than storing the event;
-    under a burst most requests find a drain already queued and only pay one Redis SET NX.
-    """
+    """After a webhook is stored: run it (tasks in-process) or make sure a drain task is on its way."""
     if tasks.webhook_event_process_task.app.conf.task_always_eager:
-        _webhook_event_publish(event_id)
+        try:
+            tasks.webhook_event_process_task.apply_async(args=[event_id], retry=False)
+        except OperationalError:
+            logger.warning("zoom webhook event %s not queued (broker unavailable); the sweeper will run it", event_id)
         return
-    global _broker_unavailable_until
-    if time.monotonic() < _broker_unavailable_until:
+    global _broker_unavailable_until, _drain_known_pending_until
+    now = time.monotonic()
+    if now < _broker_unavailable_until or now < _drain_known_pending_until:
         return
     try:
         if cache.add(WEBHOOK_DRAIN_PENDING_KEY, 1, timeout=WEBHOOK_DRAIN_PENDING_TTL_SECONDS):
-            tasks.webhook_events_drain_task.apply_async(retry=False)
+            tasks.webhook_events_drain_task.apply_async(kwargs={"kind": DRAIN_FIRST}, retry=False)
+        _drain_known_pending_until = now + WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS
     except (OperationalError, RedisError):
-        _broker_unavailable_until = time.monotonic() + BROKER_RETRY_PAUSE_SECONDS
+        _broker_unavailable_until = now + BROKER_RETRY_PAUSE_SECONDS
         cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
         logger.warning("zoom webhook event %s stored but not queued (broker unavailable); the sweeper will run it", event_id)
 
@@ -700,25 +739,43 @@ def cache_delete_quietly(key):
         pass
 
 
-def _webhook_event_publish(event_id):
+def _webhook_drain_publish(*, kind, countdown=None):
     try:
-        tasks.webhook_event_process_task.apply_async(args=[event_id], retry=False)
+        tasks.webhook_events_drain_task.apply_async(kwargs={"kind": kind}, countdown=countdown, retry=False)
     except OperationalError:
-        logger.warning("zoom webhook event %s not queued (broker unavailable); the sweeper will run it", event_id)
+        logger.warning("zoom webhook drain (%s) not queued (broker unavailable); the sweeper will queue one", kind)
 
 
-def webhook_events_drain():
-    """Queue every stored event waiting for processing (the drain task a burst of webhooks shares).
+def webhook_events_drain(*, kind=DRAIN_FIRST):
+    """Process stored events waiting for a worker, oldest first, batch by batch, until none is left.
 
-    The pending flag is cleared first, so an event stored while this runs queues a new drain.
+    A first drain lets go of the pending flag before its first batch, so an event stored after
+    that asks for a new drain; a web process that saw the flag may still skip asking for up to
+    WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS, hence one more look that long after this drain ends.
+    A backlog larger than a batch brings helpers, up to WEBHOOK_DRAIN_HELPERS at once.
+    Returns how many events were processed.
     """
-    cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
-    event_ids = selectors.webhook_events_waiting(limit=WEBHOOK_DRAIN_BATCH)
-    for event_id in event_ids:
-        _webhook_event_publish(event_id)
-    if len(event_ids) == WEBHOOK_DRAIN_BATCH:
-        tasks.webhook_events_drain_task.apply_async(retry=False)
-    return len(event_ids)
+    if kind == DRAIN_FIRST:
+        cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
+    processed, helpers = 0, 0
+    deadline = time.monotonic() + WEBHOOK_DRAIN_SECONDS
+    while True:
+        if time.monotonic() >= deadline:
+            # Work may be left and a task has a time limit: a fresh drain carries on.
+            _webhook_drain_publish(kind=DRAIN_LOOK_AGAIN)
+            return processed
+        events = webhook_events_claim(limit=WEBHOOK_DRAIN_BATCH)
+        if not events:
+            break
+        if kind == DRAIN_FIRST and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
+            helpers += 1
+            _webhook_drain_publish(kind=DRAIN_HELPER)
+        for event in events:
+            _webhook_event_handle(event)
+        processed += len(events)
+    if kind == DRAIN_FIRST or (kind == DRAIN_LOOK_AGAIN and processed):
+        _webhook_drain_publish(kind=DRAIN_LOOK_AGAIN, countdown=WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS * 2)
+    return processed
 
 
 def _event_time(payload):

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from . import meetings, registrants, services
 from . import attendance_sync
+from .constants import DRAIN_FIRST
 from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
 
 
@@ -13,8 +14,8 @@ def webhook_event_process_task(event_id):
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def webhook_events_drain_task():
-    services.webhook_events_drain()
+def webhook_events_drain_task(kind=DRAIN_FIRST):
+    services.webhook_events_drain(kind=kind)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -199,6 +199,7 @@ def redis_down(monkeypatch):
     app.conf.task_always_eager = False
     use_broker("redis://127.0.0.1:1/0")
     monkeypatch.setattr(services, "_broker_unavailable_until", 0.0)
+    monkeypatch.setattr(services, "_drain_known_pending_until", 0.0)
     yield
     app.conf.task_always_eager = saved[0]
     use_broker(saved[1])
@@ -246,24 +247,85 @@ def test_database_refusing_a_write_makes_zoom_retry_and_the_retry_is_stored_once
     assert WebhookEvent.objects.count() == 1 and WebhookEvent.objects.get().state == "processed"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_queued_once(meeting, monkeypatch):
+@pytest.fixture
+def drains(monkeypatch):
+    """Tasks run by a worker (not in-process); drain tasks are recorded instead of published."""
     from cohortstudio.celery import app
     from django.core.cache import cache
     from zoom_integration import tasks
     from zoom_integration.constants import WEBHOOK_DRAIN_PENDING_KEY
 
-    drains, queued = [], []
+    published = []
     monkeypatch.setitem(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(tasks.webhook_events_drain_task, "apply_async", lambda **kwargs: drains.append(kwargs))
-    monkeypatch.setattr(tasks.webhook_event_process_task, "apply_async", lambda args, **kwargs: queued.append(args[0]))
+    monkeypatch.setattr(tasks.webhook_events_drain_task, "apply_async", lambda **kwargs: published.append(kwargs))
+    monkeypatch.setattr(services, "_drain_known_pending_until", 0.0)
+    monkeypatch.setattr(services, "_broker_unavailable_until", 0.0)
     cache.delete(WEBHOOK_DRAIN_PENDING_KEY)
+    return published
+
+
+def _kinds(published):
+    return [(call["kwargs"]["kind"], call.get("countdown")) for call in published]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_once(meeting, drains):
+    students = [RegistrationFactory(class_session=meeting.class_session, email=f"student{n}@example.com") for n in range(25)]
     client = Client()
     for number in range(25):
         assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
-    assert len(drains) == 1, "one drain for the whole burst"
+    assert _kinds(drains) == [("first", None)], "one drain for the whole burst"
 
-    assert services.webhook_events_drain() == 25
-    assert sorted(queued) == sorted(WebhookEvent.objects.values_list("pk", flat=True))
-    assert _post(client, _participant_event(meeting, 99, "joined")).status_code == 200
-    assert len(drains) == 2, "a webhook after the drain started queues the next one"
+    assert services.webhook_events_drain(kind="first") == 25
+    assert Counter(WebhookEvent.objects.values_list("state", flat=True)) == {"processed": 25}
+    assert set(WebhookEvent.objects.values_list("attempts", flat=True)) == {1}
+    report = attendance_for_class(class_session=meeting.class_session)
+    assert {row.registration.email for row in report.rows if row.joined} == {student.email for student in students}
+    # 25 events are more than a batch: one helper was started; and one more look once the window has passed.
+    assert _kinds(drains)[1:] == [("helper", None), ("look-again", 1.0)]
+
+    assert services.webhook_events_drain(kind="helper") == 0, "the helper finds nothing left to do"
+    assert services.webhook_events_drain(kind="look-again") == 0
+    assert len(drains) == 3, "a look that found nothing asks for no other"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_stored_while_a_drain_was_still_known_pending_is_picked_up_by_the_next_look(meeting, drains):
+    client = Client()
+    assert _post(client, _participant_event(meeting, 1, "joined")).status_code == 200
+    assert services.webhook_events_drain(kind="first") == 1
+    # This process saw the flag a moment ago, so it does not ask for a drain again...
+    assert _post(client, _participant_event(meeting, 2, "joined")).status_code == 200
+    assert _kinds(drains) == [("first", None), ("look-again", 1.0)]
+    # ...and the look the drain asked for finds the event, then asks for one more look.
+    assert services.webhook_events_drain(kind="look-again") == 1
+    assert _kinds(drains)[2:] == [("look-again", 1.0)]
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"processed"}
+
+    # Once the window has passed, a webhook asks Redis again and queues a new drain.
+    services._drain_known_pending_until = 0.0
+    assert _post(client, _participant_event(meeting, 3, "joined")).status_code == 200
+    assert _kinds(drains)[-1] == ("first", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drains_side_by_side_never_claim_the_same_event(meeting, drains):
+    client = Client()
+    for number in range(30):
+        assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
+    first = services.webhook_events_claim(limit=20)
+    second = services.webhook_events_claim(limit=20)
+    assert (len(first), len(second)) == (20, 10)
+    assert not {event.pk for event in first} & {event.pk for event in second}
+    assert services.webhook_events_claim(limit=20) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_out_of_time_leaves_the_rest_to_a_fresh_task(meeting, drains, monkeypatch):
+    client = Client()
+    for number in range(3):
+        assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
+    monkeypatch.setattr(services, "WEBHOOK_DRAIN_SECONDS", 0)
+    assert services.webhook_events_drain(kind="first") == 0
+    assert _kinds(drains)[-1] == ("look-again", None)
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"received"}
