@@ -165,14 +165,25 @@ class WebhookEvent(models.Model):
         help_text="A worker is processing it (or it waits for a retry) until then; the sweeper leaves it alone till then.",
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="zoom_webhook_events"
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="zoom_webhook_events",
+        db_index=False,  # the partial index below
     )
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["state", "received_at"], name="zoomwebhook_state_received")]
-        # Every index is written by each webhook's insert, so only those a query needs: a constraint
+        # Every index is written by each webhook's insert, so only those a query needs. The organization
+        # is only known once processed: rows are indexed by it from then on, not at insert. A constraint
         # rather than unique=True, which would add a second (LIKE) index on PostgreSQL.
+        indexes = [
+            models.Index(fields=["state", "received_at"], name="zoomwebhook_state_received"),
+            models.Index(
+                fields=["organization"], name="zoomwebhook_organization", condition=models.Q(organization__isnull=False)
+            ),
+        ]
         constraints = [models.UniqueConstraint(fields=["dedup_key"], name="zoomwebhook_dedup_key_unique")]
 
     def __str__(self):
