@@ -15,13 +15,15 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, connection, transaction
+from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.debug import sensitive_variables
 from kombu.exceptions import OperationalError
+import psycopg
 from redis.exceptions import RedisError
 
 from cohortstudio.mail import email_send
@@ -599,14 +601,38 @@ def webhook_event_store(*, raw_body, payload):
         timezone.now(),
         WebhookState.RECEIVED,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_WEBHOOK_INSERT.format(table=WebhookEvent._meta.db_table), params)
-        row = cursor.fetchone()
+    row = _webhook_row_insert(params)
     if row is None:
         return WebhookEvent.objects.values_list("pk", flat=True).get(dedup_key=dedup_key), False
     event_id = row[0]
     transaction.on_commit(lambda: _webhook_event_enqueue(event_id))
     return event_id, True
+
+
+def _webhook_row_insert(params):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id; the new row's (id,), or None for a redelivery.
+
+    On PostgreSQL the statement is bound on the server and prepared once per connection (no quoting
+    of the body in Python, no planning per request), and it skips Django's per-request health check
+    of a kept connection: a connection the server dropped (restart, failover) fails the statement,
+    which is then sent once more on a new connection. Safe, as the insert is idempotent.
+    """
+    sql = _WEBHOOK_INSERT.format(table=WebhookEvent._meta.db_table)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    for attempt in range(2):
+        try:
+            connection.ensure_connection()
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                return cursor.fetchone()
+        except (DatabaseOperationalError, InterfaceError):
+            if attempt or connection.in_atomic_block:
+                raise
+            connection.close()
+    return None
 
 
 def webhook_event_process(*, event_id):

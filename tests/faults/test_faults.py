@@ -230,6 +230,15 @@ def test_redis_down_during_a_webhook_burst_stores_every_event_and_processes_it_o
 class RefusingDatabase:
     """Stands in for the database connection: every statement fails as on a full disk."""
 
+    def __init__(self, real):
+        self.real = real
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def ensure_connection(self):
+        raise OperationalError("could not write: disk full")
+
     def cursor(self):
         raise OperationalError("could not write: disk full")
 
@@ -239,12 +248,37 @@ def test_database_refusing_a_write_makes_zoom_retry_and_the_retry_is_stored_once
     client = Client(raise_request_exception=False)
     payload = _participant_event(meeting, 1, "joined")
     with monkeypatch.context() as patched:
-        patched.setattr(services, "connection", RefusingDatabase())
+        patched.setattr(services, "connection", RefusingDatabase(services.connection))
         assert _post(client, payload).status_code == 500, "Zoom retries a delivery we could not store"
     assert not WebhookEvent.objects.exists()
     assert _post(client, payload).status_code == 200
     assert _post(client, payload).status_code == 200
     assert WebhookEvent.objects.count() == 1 and WebhookEvent.objects.get().state == "processed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_database_connection_the_server_dropped_is_replaced_and_the_webhook_stored(meeting):
+    from django.db import connection
+
+    import psycopg
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"], port=settings_dict["PORT"], user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"], dbname=settings_dict["NAME"], autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    response = _post(Client(), _participant_event(meeting, 1, "joined"))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().state == "processed"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != backend
 
 
 @pytest.fixture
