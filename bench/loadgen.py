@@ -20,6 +20,9 @@ from multiprocessing import get_context
 from bench.harness import HOST, TRIVIAL_PATH, WEBHOOK_PATH, webhook_signed_headers
 
 REQUEST_TIMEOUT = 10.0
+# gunicorn.conf.py closes a keep-alive connection idle for 5 s; like any client, reuse one only well before that
+# (a request sent as the server closes would be lost).
+IDLE_REUSE_SECONDS = 4.0
 
 
 class HttpError(Exception):
@@ -32,8 +35,11 @@ class Connection:
     def __init__(self, port):
         self.port = port
         self.reader = self.writer = None
+        self.last_used = 0.0
 
     async def request(self, method, path, headers, body):
+        if self.writer is not None and time.monotonic() - self.last_used > IDLE_REUSE_SECONDS:
+            self.close()
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
         head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}", f"Content-Length: {len(body)}"]
@@ -54,6 +60,7 @@ class Connection:
             await self._read_chunked()
         else:
             raise HttpError("response without Content-Length")
+        self.last_used = time.monotonic()
         if response_headers.get("connection", "").lower() == "close":
             self.close()
         return status
