@@ -177,6 +177,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "zoom_integration.tasks.webhook_events_sweep_task",
         "schedule": crontab(),
     },
+    "zoom-prune-webhook-events": {
+        "task": "zoom_integration.tasks.webhook_events_prune_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 CACHES = {

@@ -155,6 +155,10 @@ BROKER_RETRY_PAUSE_SECONDS = 30
 WEBHOOK_BACKLOG_UNHEALTHY_AFTER = timedelta(minutes=10)
 # An event still "received" this long after arrival lost its task (Redis down, worker crash).
 WEBHOOK_SWEEP_AFTER = timedelta(minutes=2)
+# Finished deliveries are kept this long (to replay or inspect them), then deleted: their raw bodies name
+# students. What they produced (attendance, recordings, summaries) is kept.
+WEBHOOK_EVENT_RETENTION = timedelta(days=90)
+WEBHOOK_PRUNE_BATCH = 2000
 
 # OAuth lifetimes.
 OAUTH_STATE_LIFETIME = timedelta(minutes=10)

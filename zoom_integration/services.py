@@ -47,6 +47,8 @@ from .constants import (
     WEBHOOK_DRAIN_HELPERS,
     WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS,
     WEBHOOK_DRAIN_SECONDS,
+    WEBHOOK_EVENT_RETENTION,
+    WEBHOOK_PRUNE_BATCH,
     WEBHOOK_DRAIN_PENDING_KEY,
     WEBHOOK_DRAIN_PENDING_TTL_SECONDS,
 )
@@ -714,6 +716,21 @@ def webhook_events_sweep():
     if event_ids:
         _webhook_drain_publish(kind=DRAIN_LOOK_AGAIN)
     return len(event_ids)
+
+
+def webhook_events_prune(*, now=None):
+    """Delete deliveries received more than WEBHOOK_EVENT_RETENTION ago that are finished (not waiting or retrying).
+
+    In batches, so a large table never holds one long transaction. Returns how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - WEBHOOK_EVENT_RETENTION
+    finished = WebhookEvent.objects.filter(received_at__lt=cutoff).exclude(state=WebhookState.RECEIVED)
+    deleted = 0
+    while batch := list(finished.order_by().values_list("pk", flat=True)[:WEBHOOK_PRUNE_BATCH]):
+        deleted += WebhookEvent.objects.filter(pk__in=batch).delete()[1].get(WebhookEvent._meta.label, 0)
+    if deleted:
+        logger.info("zoom webhook events pruned: %s received before %s", deleted, cutoff.isoformat())
+    return deleted
 
 
 def webhook_events_reprocess(*, event_ids):

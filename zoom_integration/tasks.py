@@ -24,6 +24,11 @@ def tokens_refresh_expiring_task():
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def webhook_events_prune_task():
+    services.webhook_events_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def webhook_events_sweep_task():
     services.webhook_events_sweep()
     services.pending_grants_purge()

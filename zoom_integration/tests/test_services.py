@@ -335,6 +335,33 @@ def test_sweeper_purges_unclaimed_marketplace_tokens(zoom, organization):
     assert parse_qs(urlparse(revoke.request.url).query)["token"] == ["zat-unclaimed"]
 
 
+def test_pruning_deletes_finished_deliveries_past_retention_and_keeps_what_they_produced(organization, monkeypatch):
+    connection = ZoomConnectionFactory(organization=organization)
+    now = timezone.now()
+
+    def stored(number, *, state, days_ago):
+        body = json.dumps({"event": "meeting.participant_joined", "event_ts": number, "payload": {}}).encode()
+        event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+        WebhookEvent.objects.filter(pk=event_id).update(state=state, received_at=now - timedelta(days=days_ago))
+        return event_id
+
+    old_finished = [stored(1, state="processed", days_ago=91), stored(2, state="ignored", days_ago=120), stored(3, state="failed", days_ago=400)]
+    old_waiting = stored(4, state="received", days_ago=91)
+    recent = stored(5, state="processed", days_ago=89)
+    removal = ZoomAccessRemoval.objects.create(
+        organization=organization, reason="deauthorized", zoom_user_id=connection.zoom_user_id,
+        zoom_account_id=connection.zoom_account_id, removed_at=now, webhook_event_id=old_finished[0],
+    )
+    monkeypatch.setattr(services, "WEBHOOK_PRUNE_BATCH", 2)
+
+    assert services.webhook_events_prune(now=now) == 3
+
+    assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {old_waiting, recent}
+    removal.refresh_from_db()
+    assert removal.webhook_event_id is None, "the audit of the removal stays"
+    assert services.webhook_events_prune(now=now) == 0
+
+
 def test_admin_reprocess_action_runs_a_failed_event_again(client, organization, django_capture_on_commit_callbacks):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
