@@ -810,7 +810,7 @@ def webhook_events_drain(*, kind=DRAIN_FIRST):
         events = webhook_events_claim(limit=WEBHOOK_DRAIN_BATCH)
         if not events:
             break
-        if kind == DRAIN_FIRST and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
+        if kind != DRAIN_HELPER and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
             helpers += 1
             _webhook_drain_publish(kind=DRAIN_HELPER)
         for event in events:
