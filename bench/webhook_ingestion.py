@@ -35,7 +35,7 @@ COMMAND = ".venv/bin/python -m bench.webhook_ingestion"
 PORTS = Ports(postgres=55482, redis=56429, web=18482)
 OFFERED_RATE = 200
 OFFERED_SECONDS = 10
-SATURATION_ROUNDS = 3
+SATURATION_ROUNDS = 5
 SATURATION_SECONDS = 6
 # One load process: on a small machine every extra one takes CPU from the server it measures.
 SATURATION_CONNECTIONS = 32
