@@ -76,6 +76,7 @@ logger = logging.getLogger(__name__)
 TOKENS_DELETED = ["Zoom access token", "Zoom refresh token"]
 WEBHOOK_MAX_ATTEMPTS = 5
 WEBHOOK_CLAIM = timedelta(minutes=10)
+LAST_WEBHOOK_RESOLUTION = timedelta(minutes=1)
 WEBHOOK_RETRY_DELAY = timedelta(minutes=2)
 
 MISSING_STATE = (
@@ -677,7 +678,7 @@ def _webhook_event_handle(event):
     """Dispatch a claimed event to its handler and record the outcome."""
     payload = json.loads(event.raw_body)
     context = handlers.context_build(event=event, payload=payload)
-    if context.connection is not None:
+    if context.connection is not None and _last_webhook_is_stale(context.connection, event.received_at):
         ZoomConnection.objects.filter(pk=context.connection.pk).exclude(last_webhook_at__gte=event.received_at).update(
             last_webhook_at=event.received_at
         )
@@ -708,6 +709,15 @@ def _webhook_event_handle(event):
     event.save(update_fields=["organization", "state", "error", "processed_at", "claimed_until"])
     logger.info("zoom webhook event %s %s -> %s", event.pk, event.event_type, event.state)
     return event
+
+
+def _last_webhook_is_stale(connection, received_at):
+    """Whether the connection's "last webhook" is older than this event by more than it is shown with.
+
+    Operators read it to the minute, so a burst of events writes it about once a minute, not once an event.
+    """
+    last = connection.last_webhook_at
+    return last is None or last < received_at - LAST_WEBHOOK_RESOLUTION
 
 
 def webhook_events_sweep():

@@ -335,6 +335,27 @@ def test_sweeper_purges_unclaimed_marketplace_tokens(zoom, organization):
     assert parse_qs(urlparse(revoke.request.url).query)["token"] == ["zat-unclaimed"]
 
 
+def test_last_webhook_of_a_connection_is_written_about_once_a_minute_not_once_an_event(organization):
+    connection = ZoomConnectionFactory(organization=organization, last_webhook_at=None)
+    received = timezone.now()
+
+    def processed(number, *, seconds_later):
+        body = json.dumps({
+            "event": "meeting.participant_joined",
+            "event_ts": number,
+            "payload": {"account_id": connection.zoom_account_id, "object": {"id": "1", "host_id": connection.zoom_user_id}},
+        }).encode()
+        event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+        WebhookEvent.objects.filter(pk=event_id).update(received_at=received + timedelta(seconds=seconds_later))
+        services.webhook_event_process(event_id=event_id)
+        connection.refresh_from_db()
+        return connection.last_webhook_at
+
+    assert processed(1, seconds_later=0) == received
+    assert processed(2, seconds_later=30) == received, "within the minute it is shown with"
+    assert processed(3, seconds_later=61) == received + timedelta(seconds=61)
+
+
 def test_pruning_deletes_finished_deliveries_past_retention_and_keeps_what_they_produced(organization, monkeypatch):
     connection = ZoomConnectionFactory(organization=organization)
     now = timezone.now()
