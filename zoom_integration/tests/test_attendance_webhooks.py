@@ -284,6 +284,8 @@ def test_one_event_costs_the_same_queries_in_a_class_of_5_or_of_300(organization
         join = zoom.joined(
             uuid=RUN_1, user_id=16799999, name="Student", at=at(17, 1), registrant_id=f"reg-{zoom_meeting_id}"
         )
+        # Each delivery records the connection's last webhook (written at most once a minute).
+        type(connection).objects.filter(pk=connection.pk).update(last_webhook_at=None)
         with CaptureQueriesContext(db_connection) as queries:
             event = deliver(join)
         assert (event.state, event.error) == ("processed", "")
