@@ -4,6 +4,7 @@ import csv
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -337,3 +338,12 @@ def attendance_for_student(*, registrations):
             now=now,
         )
     return found
+
+
+# A long roster renders this many students at a time; counts and the CSV cover the whole class.
+ATTENDANCE_PAGE_SIZE = 100
+
+
+def attendance_rows_page(*, attendance, number):
+    """One page of the report's rows (no query: the report holds them all)."""
+    return Paginator(attendance.rows, ATTENDANCE_PAGE_SIZE).get_page(number)

@@ -40,3 +40,11 @@ def minutes_until(value):
     if value is None:
         return None
     return (value - timezone.now()).total_seconds() / 60
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number, param="page"):
+    """The current query string with one list's page set; the pages of the page's other lists are kept."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return f"?{query.urlencode()}"
