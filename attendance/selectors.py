@@ -340,8 +340,8 @@ def attendance_for_student(*, registrations):
     return found
 
 
-# A long roster renders this many students at a time; counts and the CSV cover the whole class.
-ATTENDANCE_PAGE_SIZE = 100
+# A long roster renders this many students at a time (as the class and Zoom rosters do); counts and the CSV cover the whole class.
+ATTENDANCE_PAGE_SIZE = 50
 
 
 def attendance_rows_page(*, attendance, number):
