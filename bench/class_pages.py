@@ -1,4 +1,4 @@
-"""Class pages at 5 and 500 students: database queries per page and latency through gunicorn.
+"""Class, Zoom and attendance pages at 5 and 500 students: database queries per page and latency through gunicorn.
 
     .venv/bin/python -m bench.class_pages
 
@@ -25,6 +25,7 @@ from bench.harness import (
     say,
     section_key_and_title,
 )
+from bench.zoom_standin import ZoomStandIn
 
 COMMAND = ".venv/bin/python -m bench.class_pages"
 PORTS = Ports(postgres=55484, redis=56431, web=18484)
@@ -34,7 +35,10 @@ WARM_UP_REQUESTS = 10
 # (name, path); `{class_id}` is the class's id.
 PAGES = (
     ("Class page", "/courses/classes/{class_id}/"),
+    ("Zoom page", "/courses/classes/{class_id}/zoom/"),
+    ("Attendance page", "/attendance/classes/{class_id}/"),
 )
+ZOOM_STANDIN_PORT = 18485
 
 
 def attendance_record(*, class_session, meeting):
@@ -79,8 +83,52 @@ def classes_prepare():
             organization=organization, students=size, starts_at=yesterday, zoom_meeting_id=86000000000 + size
         )
         attendance_record(class_session=class_session, meeting=meeting)
+        zoom_content_record(class_session=class_session, meeting=meeting)
         classes[size] = class_session
     return organization, trainer, classes
+
+
+def zoom_content_record(*, class_session, meeting):
+    """What CohortStudio holds after the meeting: its AI summary and its cloud recording files, shared."""
+    from django.utils import timezone
+
+    from zoom_integration.models import ZoomRecordingFile, ZoomSummary
+
+    now = timezone.now()
+    ZoomSummary.objects.create(
+        organization=class_session.organization,
+        meeting=meeting,
+        meeting_uuid=meeting.zoom_uuid,
+        title=f"{class_session.title} summary",
+        content="## Quick recap\nThe class walked through schedule compression.\n\n## Next steps\n- Read chapter 6.",
+        meeting_started_at=class_session.starts_at,
+        summary_created_at=class_session.ends_at,
+        fetched_at=now,
+    )
+    ZoomRecordingFile.objects.bulk_create(
+        ZoomRecordingFile(
+            organization=class_session.organization,
+            meeting=meeting,
+            meeting_uuid=meeting.zoom_uuid,
+            file_id=f"{meeting.zoom_meeting_id}-{file_type}",
+            file_type=file_type,
+            file_extension=extension,
+            recording_type=recording_type,
+            recording_start=class_session.starts_at,
+            recording_end=class_session.ends_at,
+            file_size=size,
+            status="completed",
+            play_url=f"https://zoom.us/rec/play/{meeting.zoom_meeting_id}-{file_type}",
+            share_url=f"https://zoom.us/rec/share/{meeting.zoom_meeting_id}",
+            shared=True,
+            shared_at=now,
+        )
+        for file_type, extension, recording_type, size in (
+            ("MP4", "MP4", "shared_screen_with_speaker_view", 754_000_000),
+            ("M4A", "M4A", "audio_only", 43_000_000),
+            ("CHAT", "TXT", "chat_file", 4_100),
+        )
+    )
 
 
 def signed_in_client(*, organization, trainer, host):
@@ -134,7 +182,9 @@ def latencies_of(*, port, path, cookie, expected_text):
 def main():
     arguments = bench_arguments(__doc__.split("\n", 1)[0])
     rows = []
-    with Stack(name="class_pages", ports=PORTS, database_url_query=arguments.database_url_query) as stack:
+    with ZoomStandIn(ZOOM_STANDIN_PORT) as zoom, Stack(
+        name="class_pages", ports=PORTS, database_url_query=arguments.database_url_query, zoom_api_url=zoom.api_url
+    ) as stack:
         from django.conf import settings
 
         organization, trainer, classes = classes_prepare()
@@ -152,6 +202,7 @@ def main():
                 )
                 rows.append((page, size, queries, latencies, size_bytes))
                 say(f"  p50 {ms(percentile(latencies, 0.5))}, p95 {ms(percentile(latencies, 0.95))}")
+        zoom_calls = zoom.calls
 
     table = "\n".join(
         f"| {page} | {size} | {queries} | {ms(percentile(latencies, 0.5))} | {ms(percentile(latencies, 0.95))} "
@@ -162,14 +213,19 @@ def main():
 A trainer's GET of each page: queries counted in-process with Django's `CaptureQueriesContext` (a second request,
 so per-process caches are warm), latency over {REQUESTS} sequential requests through gunicorn on one keep-alive
 connection after {WARM_UP_REQUESTS} warm-up requests. Each class is virtual, held yesterday, every student
-pre-registered on its Zoom meeting and recorded present through `attendance.services.presence_signal_record`.
+pre-registered on its Zoom meeting and recorded present through `attendance.services.presence_signal_record`; its
+AI summary and three shared recording files are stored as CohortStudio keeps them.
+
+The Zoom page reads the meeting's polls from Zoom on every load (one call, no retries); here a stand-in for
+api.zoom.us on loopback (`bench/zoom_standin.py`) answers at once with Zoom's documented shape, so the figures are
+CohortStudio's own cost and real Zoom adds its round trip to the Zoom page. The stand-in answered {zoom_calls} calls.
 
 | page | students | queries | p50 | p95 | max | page size |
 | --- | --- | --- | --- | --- | --- | --- |
 {table}
 """
     key, title = section_key_and_title(
-        key="class_pages", title="Class pages at 5 and 500 students", database_url_query=arguments.database_url_query
+        key="class_pages", title="Class, Zoom and attendance pages at 5 and 500 students", database_url_query=arguments.database_url_query
     )
     command = f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
     results_section_write(key=key, title=title, command=command, machine=machine, body=body)

@@ -86,10 +86,12 @@ def _raise_terminated(signum, frame):
 class Stack:
     """PostgreSQL + Redis (scripts/test-services.sh), a migrated database, and on request gunicorn and a worker."""
 
-    def __init__(self, *, name, ports, zoom_simulator=False, database_url_query=""):
+    def __init__(self, *, name, ports, zoom_simulator=False, database_url_query="", zoom_api_url=None):
         self.name = name
         self.ports = ports
         self.zoom_simulator = zoom_simulator
+        # A stand-in for api.zoom.us on loopback (bench/zoom_standin.py); otherwise Zoom is unreachable.
+        self.zoom_api_url = zoom_api_url
         # Options django-environ reads from DATABASE_URL's query string, e.g. "conn_max_age=60".
         self.database_url_query = database_url_query
         self.state_dir = Path(f"/tmp/cohortstudio-bench-{name}")
@@ -178,7 +180,7 @@ class Stack:
         if self.zoom_simulator:
             env["ZOOM_SIMULATOR_FORCE"] = "1"
         else:
-            env.update(ZOOM_OAUTH_URL=UNREACHABLE_ZOOM, ZOOM_API_URL=f"{UNREACHABLE_ZOOM}/v2")
+            env.update(ZOOM_OAUTH_URL=UNREACHABLE_ZOOM, ZOOM_API_URL=self.zoom_api_url or f"{UNREACHABLE_ZOOM}/v2")
         return env
 
     def _database_prepare(self):
