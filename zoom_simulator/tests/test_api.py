@@ -23,6 +23,12 @@ def meeting_body(**overrides):
     }
 
 
+def uuid_in_path(uuid):
+    """A meeting instance uuid as Zoom wants it in a path: encoded twice when it starts with "/" or holds "//"."""
+    encoded = quote(uuid, safe="")
+    return quote(encoded, safe="") if uuid.startswith("/") or "//" in uuid else encoded
+
+
 def ended_meeting_with_attendance(meeting, *, participants=1):
     for index in range(participants):
         services.participant_join(meeting=meeting, name=f"Guest {index}", email=f"guest{index}@example.com")
@@ -292,7 +298,7 @@ def test_invalid_polls_get_300(api, meeting, change, field):
 
 def test_summary_is_404_until_ready_then_readable_then_trashed(api, meeting, captured):
     instance = ended_meeting_with_attendance(meeting)
-    path = f"/meetings/{quote(instance.uuid, safe='')}/meeting_summary"
+    path = f"/meetings/{uuid_in_path(instance.uuid)}/meeting_summary"
 
     before = api.call("get", path)
     services.summary_make_ready(meeting=meeting)
@@ -330,7 +336,7 @@ def test_recordings_by_id_and_uuid_then_trashed(api, meeting, captured):
     assert api.call("get", path_by_id).json()["code"] == 3301
     services.recordings_make_ready(meeting=meeting)
     by_id = api.call("get", path_by_id).json()
-    by_uuid = api.call("get", f"/meetings/{quote(instance.uuid, safe='')}/recordings").json()
+    by_uuid = api.call("get", f"/meetings/{uuid_in_path(instance.uuid)}/recordings").json()
     completed = captured[-1].payload
     services.recordings_remove(meeting=meeting)
     trashed = api.call("get", path_by_id)
@@ -353,7 +359,7 @@ def test_past_participants_paginated(api, meeting, captured):
 
     first = api.call("get", path, data={"page_size": 2}).json()
     second = api.call("get", path, data={"page_size": 2, "next_page_token": first["next_page_token"]}).json()
-    by_uuid = api.call("get", f"/past_meetings/{quote(instance.uuid, safe='')}/participants").json()
+    by_uuid = api.call("get", f"/past_meetings/{uuid_in_path(instance.uuid)}/participants").json()
 
     assert first["total_records"] == 3 and len(first["participants"]) == 2 and second["next_page_token"] == ""
     rae = first["participants"][0]

@@ -6,14 +6,13 @@ module is skipped. They are read only here, never by the simulator.
 
 import json
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from jsonschema import Draft202012Validator, FormatChecker
 
 from zoom_simulator import services
-from zoom_simulator.tests.test_api import meeting_body
+from zoom_simulator.tests.test_api import meeting_body, uuid_in_path
 
 OPENAPI_DIR = Path(settings.BASE_DIR).parent / "shared" / "zoom" / "openapi"
 
@@ -91,7 +90,7 @@ def test_after_meeting_responses_and_all_webhooks_match(api, meeting, zoom_user,
     services.recordings_remove(meeting=meeting, permanently=True)
     services.meeting_update(meeting=meeting, changes={"topic": "Changed", "duration": 45}, count_against_limit=False)
     services.recordings_make_ready(meeting=meeting)
-    uuid = quote(meeting.instances.get().uuid, safe="")
+    uuid = uuid_in_path(meeting.instances.get().uuid)
 
     assert_valid(
         response_schema("/meetings/{meetingId}/meeting_summary", "get", "200"),
