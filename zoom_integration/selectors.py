@@ -107,16 +107,13 @@ def pending_grant_for_session(*, session):
     return pending
 
 
-def webhook_events_unprocessed(*, now=None):
-    """Ids of stored events whose processing never ran, or whose retry time has come."""
+def webhook_events_overdue_exist(*, now=None):
+    """Whether a stored event waits that no drain took in time, or whose retry time has come."""
     now = now or timezone.now()
-    return list(
+    return (
         WebhookEvent.objects.filter(state=WebhookState.RECEIVED)
-        .filter(
-            Q(claimed_until__isnull=True, received_at__lt=now - WEBHOOK_SWEEP_AFTER) | Q(claimed_until__lt=now)
-        )
-        .order_by("received_at")
-        .values_list("pk", flat=True)
+        .filter(Q(claimed_until__isnull=True, received_at__lt=now - WEBHOOK_SWEEP_AFTER) | Q(claimed_until__lt=now))
+        .exists()
     )
 
 

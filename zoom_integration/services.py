@@ -4,6 +4,7 @@ Each state change runs in one transaction; emails, revocations and task
 enqueues happen after commit.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -625,46 +626,41 @@ def _webhook_row_insert(params):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
-    for attempt in range(2):
-        try:
-            connection.ensure_connection()
-            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-                cursor.execute(sql, params, prepare=True)
-                return cursor.fetchone()
-        except (DatabaseOperationalError, InterfaceError):
-            if attempt or connection.in_atomic_block:
-                raise
-            connection.close()
-    return None
+    try:
+        return _prepared_fetchone(sql, params)
+    except (DatabaseOperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return _prepared_fetchone(sql, params)
+
+
+def _prepared_fetchone(sql, params):
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()
 
 
 def webhook_event_process(*, event_id):
     """Run the handler of a stored event once; safe to call twice or concurrently."""
-    now = timezone.now()
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or event.state != WebhookState.RECEIVED:
-            return event
-        if event.claimed_until is not None and event.claimed_until > now:
-            return event
-        event.attempts += 1
-        event.claimed_until = now + WEBHOOK_CLAIM
-        event.save(update_fields=["attempts", "claimed_until"])
-    return _webhook_event_handle(event)
+    claimed = webhook_events_claim(limit=1, event_ids=[event_id])
+    if not claimed:  # processed already, or another worker holds it
+        return WebhookEvent.objects.filter(pk=event_id).first()
+    return _webhook_event_handle(claimed[0])
 
 
-def webhook_events_claim(*, limit):
-    """Claim up to `limit` waiting events, oldest first, for this worker alone.
+def webhook_events_claim(*, limit, event_ids=None):
+    """Claim up to `limit` waiting events (of `event_ids` when given), oldest first, for this worker alone.
 
     Rows another worker is claiming are skipped rather than waited for, so drains run side by side.
     """
     now = timezone.now()
+    waiting = WebhookEvent.objects.filter(selectors.webhook_events_waiting_filter(now=now))
+    if event_ids is not None:
+        waiting = waiting.filter(pk__in=event_ids)
     with transaction.atomic():
-        events = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(selectors.webhook_events_waiting_filter(now=now))
-            .order_by("received_at", "pk")[:limit]
-        )
+        events = list(waiting.select_for_update(skip_locked=True).order_by("received_at", "pk")[:limit])
         WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(
             attempts=F("attempts") + 1, claimed_until=now + WEBHOOK_CLAIM
         )
@@ -722,10 +718,10 @@ def _last_webhook_is_stale(connection, received_at):
 
 def webhook_events_sweep():
     """Queue a drain when stored events wait that no drain took (broker down, worker lost) or a retry is due."""
-    event_ids = selectors.webhook_events_unprocessed()
-    if event_ids:
+    overdue = selectors.webhook_events_overdue_exist()
+    if overdue:
         _webhook_drain_publish(kind=DRAIN_LOOK_AGAIN)
-    return len(event_ids)
+    return overdue
 
 
 def webhook_events_prune(*, now=None):
@@ -786,10 +782,8 @@ def _webhook_event_enqueue(event_id):
 
 
 def cache_delete_quietly(key):
-    try:
+    with contextlib.suppress(RedisError):
         cache.delete(key)
-    except RedisError:
-        pass
 
 
 def _webhook_drain_publish(*, kind, countdown=None):
