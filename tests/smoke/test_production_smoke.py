@@ -216,8 +216,7 @@ def test_healthz_reports_database_and_redis(production):
 
 
 def test_gunicorn_listens_on_loopback_only(production):
-    if shutil.which("ss") is None:
-        pytest.skip("ss (iproute2) is not installed")
+    assert shutil.which("ss"), "ss (iproute2) is missing: `make test` installs it (scripts/system-deps.sh)"
     listening = subprocess.run(["ss", "-Hltn", f"sport = :{production.port}"], capture_output=True, text=True).stdout
     assert f"{HOST}:{production.port}" in listening
     assert f"0.0.0.0:{production.port}" not in listening and f"*:{production.port}" not in listening
