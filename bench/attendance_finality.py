@@ -51,7 +51,7 @@ def zoom_time(moment):
 
 
 def missing_handlers():
-    from zoom_integration.handlers import handler_for
+    from zoom_integration.inbox.dispatch import handler_for
 
     return [event for event in REQUIRED_HANDLERS if handler_for(event) is None]
 
@@ -181,7 +181,7 @@ def main():
             say(
                 "CANNOT RUN YET: no webhook handler is registered for "
                 + ", ".join(missing)
-                + " (zoom_integration.handlers.handler_for). Attendance from Zoom's participant webhooks "
+                + " (zoom_integration.inbox.dispatch.handler_for). Attendance from Zoom's participant webhooks "
                 "(issue 6) must be wired to the endpoint first; nothing was measured and RESULTS.md is unchanged."
             )
             return EXIT_CANNOT_RUN

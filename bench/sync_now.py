@@ -23,7 +23,7 @@ BATCH = 30
 
 def _count_zoom_calls():
     """Wrap the client's one HTTP method so every call to Zoom is counted."""
-    from zoom_integration.client import ZoomClient
+    from zoom_integration.connection.client import ZoomClient
 
     calls = Counter()
     send = ZoomClient._send
@@ -48,7 +48,9 @@ def _prepare(base_url):
 
     from courses.models import ClassSession, Course, Registration
     from orgs.models import Membership, Organization
-    from zoom_integration import meetings, services
+    from zoom_integration import jobs
+    from zoom_integration.connection import services
+    from zoom_integration.scheduling import meetings
     from zoom_integration.models import ZoomMeeting
     from zoom_simulator import services as simulator
 
@@ -86,7 +88,7 @@ def _prepare(base_url):
         )
         for number, user in enumerate(users)
     )
-    meetings.meeting_request(class_session=class_session)
+    jobs.meeting_request(class_session=class_session)
     meeting = ZoomMeeting.objects.get(class_session=class_session)
     meetings.meeting_create(meeting_pk=meeting.pk)
     meeting.refresh_from_db()
@@ -97,7 +99,7 @@ def _sync(meeting, calls):
     from django.core import mail
     from django.test.utils import override_settings
 
-    from zoom_integration import registrants
+    from zoom_integration.scheduling import registrants
     from zoom_integration.models import ZoomRegistrant
 
     calls.clear()

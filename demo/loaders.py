@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from courses.models import ClassSession
 from orgs.models import Membership
-from zoom_integration import meetings, registrants, services
+from zoom_integration import jobs
+from zoom_integration.connection import services
+from zoom_integration.scheduling import meetings, registrants
 from zoom_integration.models import ZoomConnection, ZoomMeeting
 from zoom_simulator import services as simulator
 from zoom_simulator.models import Meeting as SimulatedMeeting
@@ -88,7 +90,7 @@ def _connect(organization, owner):
 
 
 def _meeting_for(class_session):
-    meetings.meeting_request(class_session=class_session)
+    jobs.meeting_request(class_session=class_session)
     meeting = ZoomMeeting.objects.get(class_session=class_session)
     if not meeting.is_ready:
         meetings.meeting_create(meeting_pk=meeting.pk)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from . import services
+from . import jobs
 from .models import (
     PendingZoomGrant,
     WebhookEvent,
@@ -77,7 +77,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     @admin.action(description="Reprocess selected events")
     def reprocess(self, request, queryset):
         event_ids = list(queryset.values_list("pk", flat=True))
-        services.webhook_events_reprocess(event_ids=event_ids)
+        jobs.webhook_events_reprocess(event_ids=event_ids)
         self.message_user(request, f"{len(event_ids)} event(s) queued for processing.", messages.SUCCESS)
 
 

@@ -9,9 +9,8 @@ class ZoomIntegrationConfig(AppConfig):
         from cohortstudio.health import health_checks
         from orgs import extensions
 
-        # Importing the handler modules registers their webhook handlers.
-        from . import attendance_handlers, attendance_section, course_extensions, feature_sections, handlers  # noqa: F401
-        from . import manage_page
+        from . import attendance_section, course_extensions, feature_sections, manage_page
+        from .handlers import attendance, connection, content, meetings  # noqa: F401 - importing registers the handlers
         from .health import webhook_backlog_check
 
         course_extensions.register()

@@ -1,6 +1,7 @@
-"""Zoom's facts in one place: scopes, error codes, header names and limits.
+"""Zoom's facts in one place: scopes, error codes, header names, event names and limits.
 
-Sources are in ../shared/zoom/API-FACTS.md (sections 1, 10, 11 and 12).
+Sources are in ../shared/zoom/API-FACTS.md. CohortStudio's own tuning (batch sizes, lifetimes,
+retries) is in `tuning.py`.
 """
 
 from dataclasses import dataclass
@@ -95,17 +96,14 @@ FEATURES = (
     FEATURE_RECORDINGS,
     FEATURE_ATTENDANCE,
 )
-FEATURES_BY_KEY = {feature.key: feature for feature in FEATURES}
 
 # What the Marketplace app must be configured to request (Zoom's authorize URL
 # carries no scope parameter: scopes come from the app's settings).
 SCOPES_GRANULAR = tuple(sorted(set().union(*(feature.granular for feature in FEATURES))))
-SCOPES_CLASSIC = tuple(
-    sorted({"user:read", "meeting:read", "meeting:write", "meeting_summary:read", "meeting_summary:write", "recording:read"})
-)
 
-# Zoom account types returned by GET /users/me.
+# Zoom account types returned by GET /users/me; only a licensed user's meetings take registrants.
 ACCOUNT_TYPES = {1: "Basic", 2: "Licensed", 4: "Unassigned without Meetings Basic"}
+ACCOUNT_TYPE_LICENSED = 2
 
 # REST error codes (API-FACTS section 12).
 CODE_INVALID_ACCESS_TOKEN = 124
@@ -134,72 +132,23 @@ EVENT_URL_VALIDATION = "endpoint.url_validation"
 EVENT_APP_DEAUTHORIZED = "app_deauthorized"
 EVENT_MEETING_DELETED = "meeting.deleted"
 EVENT_MEETING_UPDATED = "meeting.updated"
-WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
-# Stored webhooks are processed by shared drain tasks; this cache flag says one is on its way.
-WEBHOOK_DRAIN_PENDING_KEY = "zoom-webhook-drain-pending"
-WEBHOOK_DRAIN_PENDING_TTL_SECONDS = 30
-# A web process that saw the flag does not ask Redis again for this long.
-WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS = 0.5
-# Events a drain claims at a time, helpers it may start for a backlog, and how long one task drains.
-WEBHOOK_DRAIN_BATCH = 20
-WEBHOOK_DRAIN_HELPERS = 3
-WEBHOOK_DRAIN_SECONDS = 60
-# Kinds of drain task.
-DRAIN_FIRST = "first"  # asked for by a web request; holds the pending flag
-DRAIN_HELPER = "helper"  # started by a drain that found a backlog
-DRAIN_LOOK_AGAIN = "look-again"  # one more look, for events stored while the flag was still seen
-# After a failed publish to the broker, webhooks skip publishing this long (the sweeper catches up).
-BROKER_RETRY_PAUSE_SECONDS = 30
-# /healthz turns unhealthy when a stored event has waited this long (no worker, or Redis down for long).
-WEBHOOK_BACKLOG_UNHEALTHY_AFTER = timedelta(minutes=10)
-# An event still "received" this long after arrival lost its task (Redis down, worker crash).
-WEBHOOK_SWEEP_AFTER = timedelta(minutes=2)
-# Finished deliveries are kept this long (to replay or inspect them), then deleted: their raw bodies name
-# students. What they produced (attendance, recordings, summaries) is kept.
-WEBHOOK_EVENT_RETENTION = timedelta(days=90)
-WEBHOOK_PRUNE_BATCH = 2000
-
-# OAuth lifetimes.
-OAUTH_STATE_LIFETIME = timedelta(minutes=10)
-OAUTH_STATES_KEPT = 5
-PENDING_GRANT_LIFETIME = timedelta(minutes=15)
-PKCE_VERIFIER_LENGTH = 64
-
-# Token refresh: on demand when less than this remains, by the beat task within the window.
-ACCESS_TOKEN_MIN_VALIDITY = timedelta(seconds=60)
-REFRESH_AHEAD_WINDOW = timedelta(minutes=10)
-
-# HTTP to Zoom: (connect, read) timeouts in seconds and retry policy.
-HTTP_TIMEOUT = (5, 20)
-HTTP_MAX_ATTEMPTS = 3
-HTTP_BACKOFF_BASE_SECONDS = 0.5
-HTTP_BACKOFF_MAX_SECONDS = 4.0
-# A per-second rate limit is waited out in the worker only up to this long.
-RATE_LIMIT_MAX_WAIT_SECONDS = 2.0
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 # Meetings and registrants (API-FACTS sections 3 and 4).
+MEETING_TYPE_SCHEDULED = 2  # batch registration is for this type only (code 303 otherwise)
+APPROVAL_MANUAL = 1  # settings.approval_type
+NO_REGISTRATION = 2
 MEETING_TOPIC_MAX = 200
-MEETING_PASSWORD_LENGTH = 8  # Zoom allows at most 10
+MEETING_PASSWORD_MAX = 10
 BATCH_REGISTRANTS_MAX = 30
 REGISTRANT_STATUS_BATCH_MAX = 30
 REGISTRANT_ADDS_PER_DAY = 3
-REGISTRANTS_PAGE_SIZE = 300
-# The lock serializing writers of one meeting's registrants: held at most this long, waited for at most this long.
-REGISTRANTS_LOCK_SECONDS = 600
-REGISTRANTS_LOCK_WAIT_SECONDS = 60
-# A Sync now still "running" after this long was lost (worker crash) and may be started again.
-SYNC_STALE_AFTER = timedelta(minutes=15)
 
 # Attendance (API-FACTS 8.1 and 10.5).
 EVENT_MEETING_STARTED = "meeting.started"
 EVENT_MEETING_ENDED = "meeting.ended"
 EVENT_PARTICIPANT_JOINED = "meeting.participant_joined"
 EVENT_PARTICIPANT_LEFT = "meeting.participant_left"
-PAST_PARTICIPANTS_PAGE_SIZE = 300
-# Zoom's participant report lags behind the meeting's end; ask for it a little later.
-ATTENDANCE_RECONCILE_DELAY = timedelta(minutes=2)
 # Report rows of people the host never admitted.
 PARTICIPANT_STATUS_WAITING_ROOM = "in_waiting_room"
 

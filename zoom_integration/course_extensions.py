@@ -1,12 +1,13 @@
 """What Zoom adds to courses' pages, emails and hooks (registered in `ZoomIntegrationConfig.ready()`)."""
 
 from django import forms
-from django.db import transaction
 
 from courses import extensions
 from courses.extensions import JoinInfo, Panel
 
-from . import meetings, registrants, selectors
+from . import jobs, selectors
+from .connection import selectors as connection_selectors
+from .scheduling import registrants
 from .constants import FEATURE_MEETINGS
 from .models import MeetingStatus, ZoomMeeting, ZoomRegistrant
 
@@ -17,8 +18,8 @@ SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
 
 def class_form_fields(*, organization, class_session):
     """**Create Zoom meeting** on the class form, for connected organizations and classes without one."""
-    connection = selectors.connection_of(organization=organization)
-    if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+    connection = connection_selectors.connection_of(organization=organization)
+    if not connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
         return {}
     if class_session is not None and ZoomMeeting.objects.filter(class_session=class_session).exists():
         return {}
@@ -33,19 +34,16 @@ def class_form_fields(*, organization, class_session):
 
 
 def class_session_hook(*, class_session, event, changes, options):
-    from .tasks import meeting_delete_task, meeting_update_task
-
     if event in ("created", "updated") and options.get(CREATE_MEETING_FIELD) and class_session.is_virtual:
-        meetings.meeting_request(class_session=class_session)
+        jobs.meeting_request(class_session=class_session)
         return
     meeting = ZoomMeeting.objects.filter(class_session=class_session).first()
     if meeting is None or not meeting.is_ready:
         return
     if event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
-        meeting_update_task.delay(meeting.pk)
+        jobs.meeting_update(meeting=meeting)
     elif event in ("cancelled", "deleting") and options.get(DELETE_MEETING_OPTION):
-        organization_id, zoom_meeting_id = meeting.organization_id, meeting.zoom_meeting_id
-        transaction.on_commit(lambda: meeting_delete_task.delay(organization_id, zoom_meeting_id))
+        jobs.meeting_delete(organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id)
 
 
 def class_delete_options(*, class_session):
@@ -63,12 +61,10 @@ def class_delete_options(*, class_session):
 
 
 def registration_hook(*, registration, event):
-    from .tasks import registrant_cancel_task
-
     if event == "confirmed":
-        registrants.registrant_enqueue(registration=registration)
+        jobs.registrant_sync(registration=registration)
     elif event == "cancelled" and ZoomRegistrant.objects.filter(registration=registration).exists():
-        registrant_cancel_task.delay(registration.pk)
+        jobs.registrant_cancel(registration=registration)
 
 
 def join_info(*, registrations):

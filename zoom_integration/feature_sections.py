@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from courses import extensions
 from courses.extensions import PortalSection
 
-from . import manage_page, polls, recordings, summaries
+from . import manage_page
+from .content import polls, recordings, summaries
 from .constants import FEATURE_POLLS, FEATURE_RECORDINGS, FEATURE_SUMMARIES
 from .exceptions import ZoomError
 from .feature_views import REQUEST_POLL_FORM, PollForm, feature_missing_message

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_POST
 from courses.selectors import class_session_get
 from orgs.access import get_for_org_or_404, member_required, owner_required
 
-from . import meeting_views, polls, recordings, selectors, summaries
+from . import meeting_views, selectors
+from .connection import selectors as connection_selectors
+from .content import polls, recordings, summaries
 from .constants import FEATURE_POLLS, FEATURE_RECORDINGS, FEATURE_SUMMARIES, POLL_QUESTION_MAX, POLL_TITLE_MAX
 from .exceptions import ZoomError, ZoomMissingScope, ZoomNeedsReconnect
 from .models import ConnectionStatus, ZoomRecordingFile, ZoomSummary
@@ -53,8 +55,8 @@ def _class_and_meeting(request, class_id):
 
 def feature_missing_message(*, organization, feature):
     """Why a feature cannot be used now (no connection, or a scope not granted), else ""."""
-    connection = selectors.connection_of(organization=organization)
-    if selectors.connection_has_feature(connection=connection, feature=feature):
+    connection = connection_selectors.connection_of(organization=organization)
+    if connection_selectors.connection_has_feature(connection=connection, feature=feature):
         return ""
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         return ZoomNeedsReconnect().user_message

@@ -1,7 +1,7 @@
 """The webhook backlog as a /healthz check: events stored but not processed mean workers are missing."""
 
-from .constants import WEBHOOK_BACKLOG_UNHEALTHY_AFTER
-from .selectors import webhook_backlog
+from .inbox.selectors import webhook_backlog
+from .tuning import WEBHOOK_BACKLOG_UNHEALTHY_AFTER
 
 
 def webhook_backlog_check():

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_POST
 from courses.selectors import class_session_get
 from orgs.access import member_required, owner_required
 
-from . import manage_page, meetings, registrants, selectors
+from . import jobs, manage_page, selectors
+from .connection import selectors as connection_selectors
+from .scheduling import meetings
 from .constants import FEATURE_MEETINGS
 from .exceptions import ZoomError, ZoomNeedsReconnect
 
@@ -22,8 +24,8 @@ def _class_and_meeting(request, class_id):
 
 
 def _connected_or_message(request):
-    connection = selectors.connection_of(organization=request.organization)
-    if selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+    connection = connection_selectors.connection_of(organization=request.organization)
+    if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
         return True
     messages.error(request, ZoomNeedsReconnect().user_message)
     return False
@@ -42,7 +44,7 @@ def meeting_create_view(request, class_id):
     elif class_session.is_cancelled:
         messages.error(request, "This class was cancelled.")
     elif _connected_or_message(request):
-        meetings.meeting_request(class_session=class_session)
+        jobs.meeting_request(class_session=class_session)
         messages.info(request, "Creating the Zoom meeting. Its details appear here in a moment.")
     return _back(class_session)
 
@@ -71,7 +73,7 @@ def meeting_changes_view(request, class_id):
         meetings.meeting_take_zoom_values(meeting=meeting)
         messages.success(request, "The class now matches the meeting on Zoom.")
     elif _connected_or_message(request):
-        meetings.meeting_push_request(meeting=meeting)
+        jobs.meeting_push_class_values(meeting=meeting)
         messages.info(request, "Putting the class's values back on Zoom.")
     return _back(class_session)
 
@@ -83,7 +85,7 @@ def meeting_replace_view(request, class_id):
         return _back(class_session)
     if request.method == "POST":
         if _connected_or_message(request):
-            meetings.meeting_replace_request(meeting=meeting)
+            jobs.meeting_replace(meeting=meeting)
             messages.info(
                 request,
                 "Creating a new Zoom meeting. Registered students are registered on it again and emailed their new links.",
@@ -110,8 +112,8 @@ def zoom_manage_view(request, class_id):
             for provider in manage_page.sections
             if (section := provider(request=request, class_session=class_session, meeting=meeting)) is not None
         ],
-        "connected": selectors.connection_has_feature(
-            connection=selectors.connection_of(organization=request.organization), feature=FEATURE_MEETINGS
+        "connected": connection_selectors.connection_has_feature(
+            connection=connection_selectors.connection_of(organization=request.organization), feature=FEATURE_MEETINGS
         ),
     }
     return render(request, "zoom_integration/manage.html", context)
@@ -130,7 +132,7 @@ def registrants_sync_view(request, class_id):
             "Students get the meeting's join link instead.",
         )
     elif _connected_or_message(request):
-        started = registrants.registrants_sync_request(meeting=meeting)
+        started = jobs.registrants_sync(meeting=meeting)
         messages.info(
             request,
             "Sync now started: students are being pre-registered with Zoom."

@@ -249,6 +249,9 @@ class ZoomMeeting(models.Model):
     sync_status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.IDLE)
     sync_started_at = models.DateTimeField(null=True, blank=True)
     sync_finished_at = models.DateTimeField(null=True, blank=True)
+    create_claimed_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="A worker is asking Zoom to create this meeting until then."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -295,6 +298,9 @@ class ZoomRegistrant(models.Model):
     synced_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the confirmation email went out.")
     link_emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the unique join link was emailed.")
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="A worker is registering this student on Zoom until then."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

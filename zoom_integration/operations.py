@@ -8,10 +8,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from attendance.services import attendance_source_purge
-from courses.models import ClassSession
 from orgs.models import Organization
 
-from . import registrants, services
+from .connection.tokens import connection_refresh
+from .scheduling import registrants
 from .exceptions import ZoomError
 from .models import (
     ConnectionStatus,
@@ -108,7 +108,7 @@ def tokens_refresh_now(*, organization=None, dry_run=False):
             results.append((connection.organization, "would refresh"))
             continue
         try:
-            refreshed = services.connection_refresh(connection_id=connection.pk, min_validity=FORCE_REFRESH)
+            refreshed = connection_refresh(connection_id=connection.pk, min_validity=FORCE_REFRESH)
         except ZoomError as error:
             results.append((connection.organization, f"failed: {error.user_message}"))
         else:
@@ -175,6 +175,3 @@ def _related_counts(meetings):
         counts[label] = model.objects.filter(**{f"{relation.field.name}__in": meetings}).count()
     return counts
 
-
-def class_sessions_of(*, class_session_id):
-    return ClassSession.objects.filter(pk=class_session_id).select_related("organization").first()

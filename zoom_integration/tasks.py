@@ -1,132 +1,184 @@
-"""Celery tasks: each only calls a service, takes JSON arguments and is safe to run twice."""
+"""Celery tasks: each only calls a service, takes JSON arguments and is safe to run twice.
 
-from celery import shared_task
+Zoom being unavailable is retried by Celery with exponential backoff and jitter; a rate limit
+reschedules the task for Zoom's reset time (never sleeping in a worker). A task that gives up
+says why in one log line. In the embedded default (tasks in-process) nothing is retried in
+place: the failure is shown with a Retry button instead. `jobs` queues these tasks.
+"""
 
-from . import meetings, registrants, services
-from . import attendance_sync
-from .constants import DRAIN_FIRST
+import logging
+
+from celery import Task, shared_task
+from kombu.exceptions import OperationalError
+
+from .attendance_bridge import sync as attendance_sync
+from .connection import services, tokens
 from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
+from .inbox import drain
+from .scheduling import meetings, registrants, replace
+from .tuning import DRAIN_FIRST, ZOOM_TASK_BACKOFF_MAX_SECONDS, ZOOM_TASK_BACKOFF_SECONDS, ZOOM_TASK_RETRIES
+
+logger = logging.getLogger(__name__)
+
+
+class ZoomTask(Task):
+    """A task calling Zoom: Celery retries ZoomUnavailable; rate limits wait for Zoom's reset; giving up is logged."""
+
+    autoretry_for = (ZoomUnavailable,)
+    max_retries = ZOOM_TASK_RETRIES
+    retry_backoff = ZOOM_TASK_BACKOFF_SECONDS
+    retry_backoff_max = ZOOM_TASK_BACKOFF_MAX_SECONDS
+    retry_jitter = True
+    acks_late = True
+    ignore_result = True
+
+    def retry(self, *args, exc=None, **kwargs):
+        if self.request.is_eager and exc is not None:
+            # In-process tasks are not retried in place: the page shows the failure and a Retry button.
+            raise exc
+        return super().retry(*args, exc=exc, **kwargs)
+
+    def rate_limited(self, error):
+        """Run again when Zoom's limit resets (a daily limit: after midnight UTC), however often that takes."""
+        raise self.retry(exc=error, eta=error.retry_at, max_retries=None)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        reason = exc.user_message if isinstance(exc, ZoomError) else repr(exc)
+        logger.warning(
+            "task %s gave up after %d retries args=%s kwargs=%s: %s: %s",
+            self.name,
+            self.request.retries,
+            list(args),
+            kwargs,
+            type(exc).__name__,
+            reason,
+        )
+
+
+def zoom_task(function):
+    return shared_task(bind=True, base=ZoomTask, name=f"{__name__}.{function.__name__}")(function)
+
+
+# Webhook inbox ----------------------------------------------------------------------------
+
+
+def webhook_drain_publish(*, kind, countdown=None):
+    """Queue a drain task now (or after `countdown` seconds); the sweeper queues one if the broker is down."""
+    try:
+        webhook_events_drain_task.apply_async(kwargs={"kind": kind}, countdown=countdown, retry=False)
+    except OperationalError:
+        logger.warning("zoom webhook drain (%s) not queued (broker unavailable); the sweeper will queue one", kind)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_event_process_task(event_id):
-    services.webhook_event_process(event_id=event_id)
+    drain.webhook_event_process(event_id=event_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_events_drain_task(kind=DRAIN_FIRST):
-    services.webhook_events_drain(kind=kind)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def tokens_refresh_expiring_task():
-    services.tokens_refresh_expiring()
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def webhook_events_prune_task():
-    services.webhook_events_prune()
+    drain.webhook_events_drain(kind=kind, publish_drain=webhook_drain_publish)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_events_sweep_task():
-    services.webhook_events_sweep()
+    drain.webhook_events_sweep(publish_drain=webhook_drain_publish)
     services.pending_grants_purge()
 
 
-# Meetings and registrants ----------------------------------------------------------
-#
-# Each task only calls a service. Zoom being down is retried with backoff; a
-# daily rate limit reschedules the task after Zoom's reset time (never sleeping
-# in a worker). In the embedded default (tasks in-process) nothing is retried
-# in place: the failure is shown with a Retry button instead.
-
-ZOOM_TASK_RETRIES = 5
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_events_prune_task():
+    drain.webhook_events_prune()
 
 
-def _retry_later(task, error):
-    if task.request.is_eager:
-        return
-    if isinstance(error, ZoomRateLimited):
-        raise task.retry(exc=error, eta=error.retry_at, max_retries=None)
-    if isinstance(error, ZoomUnavailable) and task.request.retries < ZOOM_TASK_RETRIES:
-        raise task.retry(exc=error, countdown=min(600, 15 * 2**task.request.retries))
+@shared_task(acks_late=True, ignore_result=True)
+def tokens_refresh_expiring_task():
+    tokens.tokens_refresh_expiring()
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+# Meetings and registrants -------------------------------------------------------------------
+
+
+@zoom_task
 def meeting_create_task(self, meeting_pk):
     try:
         meetings.meeting_create(meeting_pk=meeting_pk)
-    except ZoomError as error:
-        _retry_later(self, error)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def meeting_update_task(self, meeting_pk):
     try:
         meetings.meeting_update_from_class(meeting_pk=meeting_pk)
     except ZoomError as error:
         meetings.meeting_failure_record(meeting_pk=meeting_pk, error=error)
-        _retry_later(self, error)
+        if isinstance(error, ZoomRateLimited):
+            self.rate_limited(error)
+        raise
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def meeting_push_class_values_task(self, meeting_pk):
     try:
         meetings.meeting_push_class_values(meeting_pk=meeting_pk)
     except ZoomError as error:
         meetings.meeting_failure_record(meeting_pk=meeting_pk, error=error)
-        _retry_later(self, error)
+        if isinstance(error, ZoomRateLimited):
+            self.rate_limited(error)
+        raise
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def meeting_delete_task(self, organization_id, zoom_meeting_id):
     try:
         meetings.meeting_delete_on_zoom(organization_id=organization_id, zoom_meeting_id=zoom_meeting_id)
-    except ZoomError as error:
-        _retry_later(self, error)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def meeting_replace_task(self, meeting_pk):
     try:
-        meetings.meeting_replace(meeting_pk=meeting_pk)
+        replace.meeting_replace(meeting_pk=meeting_pk)
     except ZoomError as error:
         meetings.meeting_failure_record(meeting_pk=meeting_pk, error=error)
-        _retry_later(self, error)
+        if isinstance(error, ZoomRateLimited):
+            self.rate_limited(error)
+        raise
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def registrant_sync_task(self, registration_pk):
-    final = self.request.is_eager or self.request.retries >= ZOOM_TASK_RETRIES
+    final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
         registrants.registrant_sync(registration_pk=registration_pk, final_attempt=final)
-    except ZoomError as error:
-        _retry_later(self, error)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def registrant_cancel_task(self, registration_pk):
     try:
         registrants.registrant_cancel(registration_pk=registration_pk)
-    except ZoomError as error:
-        _retry_later(self, error)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def registrants_sync_task(self, meeting_pk):
     try:
         registrants.registrants_sync(meeting_pk=meeting_pk)
-    except ZoomError as error:
-        _retry_later(self, error)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
 
 
-# Attendance --------------------------------------------------------------------------
+# Attendance -----------------------------------------------------------------------------------
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True)
+@zoom_task
 def attendance_reconcile_task(self, meeting_pk, zoom_uuid):
     try:
         attendance_sync.attendance_reconcile(meeting_pk=meeting_pk, zoom_uuid=zoom_uuid)
-    except ZoomError as error:
-        _retry_later(self, error)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)

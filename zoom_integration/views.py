@@ -11,9 +11,14 @@ from orgs.access import owner_required
 from orgs.middleware import SESSION_KEY
 from orgs.selectors import organizations_owned_by
 
-from . import selectors, services, webhooks
+from . import jobs, selectors
+from .connection import selectors as connection_selectors
+from .connection import services
 from .constants import EVENT_URL_VALIDATION
 from .exceptions import ZoomError
+from .inbox import verify
+from .meeting_views import MeetingDefaultsForm
+from .scheduling.meetings import meeting_defaults_get
 
 CONSENT_DENIED = (
     "You did not allow CohortStudio on Zoom's consent page, so nothing was connected. "
@@ -28,9 +33,6 @@ OWNS_NONE = (
 
 @owner_required
 def settings_view(request):
-    from .meeting_views import MeetingDefaultsForm
-    from .meetings import meeting_defaults_get
-
     overview = selectors.zoom_overview(organization=request.organization)
     notice = services.connection_notice_take(connection=overview.connection)
     defaults = meeting_defaults_get(organization=request.organization)
@@ -65,7 +67,7 @@ def callback_view(request):
             return _fail(request, CONSENT_DENIED if request.GET["error"] == "access_denied" else _zoom_error(request))
         if not code:
             return _fail(request, NO_CODE)
-        if state or selectors.connection_attempts_open(session=request.session):
+        if state or connection_selectors.connection_attempts_open(session=request.session):
             if not request.user.is_authenticated:
                 return _fail(request, services.UNKNOWN_STATE)
             connection = services.connection_complete(session=request.session, user=request.user, state=state, code=code)
@@ -84,7 +86,7 @@ def callback_view(request):
 @login_required
 def complete_view(request):
     """Option B after sign-in: the held Zoom tokens become the connection of the organization the owner means."""
-    if selectors.pending_grant_for_session(session=request.session) is None:
+    if connection_selectors.pending_grant_for_session(session=request.session) is None:
         return _fail(request, services.NO_PENDING_GRANT)
     owned = organizations_owned_by(user=request.user)
     if not owned:
@@ -101,7 +103,7 @@ def complete_view(request):
         if organization is None and len(owned) == 1:
             organization = owned[0]
         if organization is None:
-            pending = selectors.pending_grant_for_session(session=request.session)
+            pending = connection_selectors.pending_grant_for_session(session=request.session)
             return render(request, "zoom_integration/choose_organization.html", {"organizations": owned, "pending": pending})
     try:
         connection = services.connection_complete_pending(
@@ -114,7 +116,7 @@ def complete_view(request):
 
 @owner_required
 def disconnect_view(request):
-    connection = selectors.connection_of(organization=request.organization)
+    connection = connection_selectors.connection_of(organization=request.organization)
     if connection is None or not connection.is_active:
         messages.info(request, "Zoom is not connected.")
         return redirect("zoom:settings")
@@ -133,14 +135,14 @@ def disconnect_view(request):
 def webhook_view(request):
     """Zoom's event and deauthorization endpoint: verify, store durably, answer 200 (processing is a task)."""
     try:
-        body = webhooks.webhook_body_read(request)
-        webhooks.webhook_verify(body=body, headers=request.headers)
-        payload = webhooks.webhook_payload_parse(body)
+        body = verify.webhook_body_read(request)
+        verify.webhook_verify(body=body, headers=request.headers)
+        payload = verify.webhook_payload_parse(body)
         if payload["event"] == EVENT_URL_VALIDATION:
-            return JsonResponse(webhooks.url_validation_answer(payload))
-    except webhooks.WebhookRejected as rejected:
+            return JsonResponse(verify.url_validation_answer(payload))
+    except verify.WebhookRejected as rejected:
         return JsonResponse({"error": rejected.reason}, status=rejected.status)
-    services.webhook_event_store(raw_body=body, payload=payload)
+    jobs.webhook_event_accept(raw_body=body, payload=payload)
     return HttpResponse(status=200)
 
 

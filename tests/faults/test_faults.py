@@ -13,7 +13,9 @@ from django.test import Client
 
 from attendance.selectors import attendance_for_class
 from tests.factories import RegistrationFactory
-from zoom_integration import registrants, services
+from zoom_integration import jobs, tasks
+from zoom_integration.inbox import drain, store
+from zoom_integration.scheduling import registrants
 from zoom_integration.exceptions import ZoomError
 from zoom_integration.models import RegistrantStatus, WebhookEvent, ZoomRegistrant
 from zoom_integration.tests.conftest import API, signed_headers
@@ -198,8 +200,8 @@ def redis_down(monkeypatch):
     saved = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     use_broker("redis://127.0.0.1:1/0")
-    monkeypatch.setattr(services, "_broker_unavailable_until", 0.0)
-    monkeypatch.setattr(services, "_drain_known_pending_until", 0.0)
+    monkeypatch.setattr(jobs, "_broker_unavailable_until", 0.0)
+    monkeypatch.setattr(jobs, "_drain_known_pending_until", 0.0)
     yield
     app.conf.task_always_eager = saved[0]
     use_broker(saved[1])
@@ -219,8 +221,8 @@ def test_redis_down_during_a_webhook_burst_stores_every_event_and_processes_it_o
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"received"}
 
     WebhookEvent.objects.update(received_at=WebhookEvent.objects.first().received_at.replace(year=2000))
-    services.webhook_events_sweep()
-    services.webhook_events_sweep()
+    drain.webhook_events_sweep(publish_drain=tasks.webhook_drain_publish)
+    drain.webhook_events_sweep(publish_drain=tasks.webhook_drain_publish)
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"processed"}
     report = attendance_for_class(class_session=meeting.class_session)
     joined = {row.registration.email for row in report.rows if row.joined}
@@ -248,7 +250,7 @@ def test_database_refusing_a_write_makes_zoom_retry_and_the_retry_is_stored_once
     client = Client(raise_request_exception=False)
     payload = _participant_event(meeting, 1, "joined")
     with monkeypatch.context() as patched:
-        patched.setattr(services, "connection", RefusingDatabase(services.connection))
+        patched.setattr(store, "connection", RefusingDatabase(store.connection))
         assert _post(client, payload).status_code == 500, "Zoom retries a delivery we could not store"
     assert not WebhookEvent.objects.exists()
     assert _post(client, payload).status_code == 200
@@ -286,14 +288,13 @@ def drains(monkeypatch):
     """Tasks run by a worker (not in-process); drain tasks are recorded instead of published."""
     from cohortstudio.celery import app
     from django.core.cache import cache
-    from zoom_integration import tasks
-    from zoom_integration.constants import WEBHOOK_DRAIN_PENDING_KEY
+    from zoom_integration.tuning import WEBHOOK_DRAIN_PENDING_KEY
 
     published = []
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setattr(tasks.webhook_events_drain_task, "apply_async", lambda **kwargs: published.append(kwargs))
-    monkeypatch.setattr(services, "_drain_known_pending_until", 0.0)
-    monkeypatch.setattr(services, "_broker_unavailable_until", 0.0)
+    monkeypatch.setattr(jobs, "_drain_known_pending_until", 0.0)
+    monkeypatch.setattr(jobs, "_broker_unavailable_until", 0.0)
     cache.delete(WEBHOOK_DRAIN_PENDING_KEY)
     return published
 
@@ -310,7 +311,7 @@ def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_
         assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
     assert _kinds(drains) == [("first", None)], "one drain for the whole burst"
 
-    assert services.webhook_events_drain(kind="first") == 25
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="first") == 25
     assert Counter(WebhookEvent.objects.values_list("state", flat=True)) == {"processed": 25}
     assert set(WebhookEvent.objects.values_list("attempts", flat=True)) == {1}
     report = attendance_for_class(class_session=meeting.class_session)
@@ -318,8 +319,8 @@ def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_
     # 25 events are more than a batch: one helper was started; and one more look once the window has passed.
     assert _kinds(drains)[1:] == [("helper", None), ("look-again", 1.0)]
 
-    assert services.webhook_events_drain(kind="helper") == 0, "the helper finds nothing left to do"
-    assert services.webhook_events_drain(kind="look-again") == 0
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="helper") == 0, "the helper finds nothing left to do"
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="look-again") == 0
     assert len(drains) == 3, "a look that found nothing asks for no other"
 
 
@@ -327,17 +328,17 @@ def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_
 def test_an_event_stored_while_a_drain_was_still_known_pending_is_picked_up_by_the_next_look(meeting, drains):
     client = Client()
     assert _post(client, _participant_event(meeting, 1, "joined")).status_code == 200
-    assert services.webhook_events_drain(kind="first") == 1
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="first") == 1
     # This process saw the flag a moment ago, so it does not ask for a drain again...
     assert _post(client, _participant_event(meeting, 2, "joined")).status_code == 200
     assert _kinds(drains) == [("first", None), ("look-again", 1.0)]
     # ...and the look the drain asked for finds the event, then asks for one more look.
-    assert services.webhook_events_drain(kind="look-again") == 1
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="look-again") == 1
     assert _kinds(drains)[2:] == [("look-again", 1.0)]
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"processed"}
 
     # Once the window has passed, a webhook asks Redis again and queues a new drain.
-    services._drain_known_pending_until = 0.0
+    jobs._drain_known_pending_until = 0.0
     assert _post(client, _participant_event(meeting, 3, "joined")).status_code == 200
     assert _kinds(drains)[-1] == ("first", None)
 
@@ -347,11 +348,11 @@ def test_drains_side_by_side_never_claim_the_same_event(meeting, drains):
     client = Client()
     for number in range(30):
         assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
-    first = services.webhook_events_claim(limit=20)
-    second = services.webhook_events_claim(limit=20)
+    first = drain.webhook_events_claim(limit=20)
+    second = drain.webhook_events_claim(limit=20)
     assert (len(first), len(second)) == (20, 10)
     assert not {event.pk for event in first} & {event.pk for event in second}
-    assert services.webhook_events_claim(limit=20) == []
+    assert drain.webhook_events_claim(limit=20) == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -359,7 +360,7 @@ def test_a_drain_out_of_time_leaves_the_rest_to_a_fresh_task(meeting, drains, mo
     client = Client()
     for number in range(3):
         assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
-    monkeypatch.setattr(services, "WEBHOOK_DRAIN_SECONDS", 0)
-    assert services.webhook_events_drain(kind="first") == 0
+    monkeypatch.setattr(drain, "WEBHOOK_DRAIN_SECONDS", 0)
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="first") == 0
     assert _kinds(drains)[-1] == ("look-again", None)
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"received"}

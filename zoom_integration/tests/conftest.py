@@ -12,8 +12,8 @@ import pytest
 import responses
 from django.test import Client
 
-from zoom_integration.client import ZoomClient
-from zoom_integration.webhooks import webhook_signature
+from zoom_integration.connection.client import ZoomClient
+from zoom_integration.inbox.verify import webhook_signature
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAUTH = "https://zoom.us"

@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError
 from attendance import services as attendance_services
 from attendance.models import Participant, PresenceSignal
 from attendance.selectors import MeetingRun
-from zoom_integration.attendance_sync import attendance_reconcile
+from zoom_integration.attendance_bridge.sync import attendance_reconcile
 from zoom_integration.models import WebhookEvent
 
 from .conftest import ALL_SCOPES, API, calls_to, fixture_json
@@ -120,7 +120,7 @@ def test_two_devices_at_once_count_once(zoom_class, deliver):
 
 def test_the_meeting_end_closes_the_presence_of_who_is_still_in(zoom_class, deliver, caplog):
     zoom = zoom_class["zoom"]
-    caplog.set_level(logging.INFO, logger="zoom_integration.attendance_handlers")
+    caplog.set_level(logging.INFO, logger="zoom_integration.handlers.attendance")
 
     deliver(zoom.started(uuid=RUN_1, start=at(17, 0)), ada_joins(zoom, at(17, 5)))
     ada = report(zoom_class["class_session"])[1]["ada@example.com"]

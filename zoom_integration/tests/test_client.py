@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.utils import timezone
 
-from zoom_integration.client import StaticToken, ZoomClient
+from zoom_integration.connection.client import StaticToken, ZoomClient
 from zoom_integration.exceptions import (
     ZoomMissingScope,
     ZoomNeedsReconnect,
@@ -16,7 +16,7 @@ from zoom_integration.exceptions import (
     ZoomRejected,
     ZoomUnavailable,
 )
-from zoom_integration.services import connection_client
+from zoom_integration.connection.tokens import connection_client
 
 from .conftest import API, TOKEN_URL, calls_to, fixture_json, form_of, token_body
 from .factories import ZoomConnectionFactory

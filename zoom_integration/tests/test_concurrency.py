@@ -9,7 +9,7 @@ import responses
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from zoom_integration.services import connection_client
+from zoom_integration.connection.tokens import connection_client
 
 from .conftest import API, TOKEN_URL, fixture_json, form_of, token_body
 from .factories import ZoomConnectionFactory

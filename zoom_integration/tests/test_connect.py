@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from zoom_integration.models import PendingZoomGrant, ZoomConnection
-from zoom_integration.selectors import SESSION_OAUTH_ATTEMPTS
+from zoom_integration.connection.selectors import SESSION_OAUTH_ATTEMPTS
 
 from .conftest import API, REVOKE_URL, TOKEN_URL, basic_auth_ok, calls_to, fixture_json, form_of, token_body
 from .factories import ZoomConnectionFactory

@@ -14,7 +14,7 @@ from django.utils import timezone
 from courses import services as course_services
 from courses.models import ClassSession
 from tests.factories import ClassSessionFactory, RegistrationFactory
-from zoom_integration import meetings
+from zoom_integration.scheduling import meetings
 from zoom_integration.models import MeetingStatus, ZoomMeeting
 
 from .conftest import ALL_SCOPES, API, signed_headers

@@ -6,7 +6,7 @@ import re
 import pytest
 import responses
 
-from zoom_integration.client import StaticToken, ZoomClient
+from zoom_integration.connection.client import StaticToken, ZoomClient
 
 from .conftest import API
 from .openapi import assert_matches_zoom_openapi

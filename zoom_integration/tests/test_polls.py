@@ -7,7 +7,7 @@ import pytest
 import responses
 
 from tests.factories import ClassSessionFactory, CourseFactory
-from zoom_integration import polls
+from zoom_integration.content import polls
 
 from .conftest import API, calls_to
 from .feature_helpers import MEETING_ID, class_meeting, connect

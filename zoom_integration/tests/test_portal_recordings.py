@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from courses.models import RegistrationStatus
 from tests.factories import ClassSessionFactory, CourseFactory, RegistrationFactory, UserFactory
-from zoom_integration import recordings
+from zoom_integration.content import recordings
 from zoom_integration.models import ZoomRecordingFile
 
 from .feature_helpers import class_meeting, connect, past_class

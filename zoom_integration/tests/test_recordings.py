@@ -7,7 +7,7 @@ import pytest
 import responses
 
 from tests.factories import ClassSessionFactory, CourseFactory
-from zoom_integration import recordings
+from zoom_integration.content import recordings
 from zoom_integration.models import WebhookEvent, ZoomRecordingFile
 
 from .conftest import API, calls_to, fixture_json

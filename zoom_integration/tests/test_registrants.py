@@ -9,7 +9,8 @@ from django.core import mail
 
 from courses import services as course_services
 from tests.factories import RegistrationFactory
-from zoom_integration import registrants
+from zoom_integration import jobs
+from zoom_integration.scheduling import registrants
 from zoom_integration.models import RegistrantStatus, ZoomMeeting, ZoomRegistrant
 
 from .conftest import API
@@ -258,5 +259,5 @@ def test_sync_now_page_shows_progress_and_per_student_results(trainer_client, me
 
 @pytest.mark.django_db
 def test_a_second_sync_while_one_runs_is_not_started(meeting):
-    assert registrants.registrants_sync_request(meeting=meeting) is True
-    assert registrants.registrants_sync_request(meeting=meeting) is False
+    assert jobs.registrants_sync(meeting=meeting) is True
+    assert jobs.registrants_sync(meeting=meeting) is False

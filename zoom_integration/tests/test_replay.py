@@ -12,7 +12,7 @@ from attendance.models import AttendanceRecord, Participant, PresenceSignal
 from attendance.tests.snapshots import derived_snapshot
 from tests.factories import OrganizationFactory
 from zoom_integration.models import WebhookEvent
-from zoom_integration.replay import webhook_events_replay
+from zoom_integration.inbox.replay import webhook_events_replay
 
 from .conftest import fixture_json
 from .zoom_events import (  # noqa: F401  (fixtures)

@@ -9,10 +9,10 @@ import responses
 from django.db import connection as db_connection
 
 from tests.factories import UserFactory
-from zoom_integration import oauth
-from zoom_integration.client import StaticToken, ZoomClient
+from zoom_integration.connection import oauth
+from zoom_integration.connection.client import StaticToken, ZoomClient
 from zoom_integration.models import PendingZoomGrant, ZoomConnection
-from zoom_integration.services import connection_client
+from zoom_integration.connection.tokens import connection_client
 
 from .conftest import API, TOKEN_URL, fixture_json, token_body
 

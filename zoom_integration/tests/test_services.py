@@ -12,9 +12,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.factories import MembershipFactory, UserFactory
-from zoom_integration import crypto, services, tasks
+from zoom_integration import crypto, jobs, tasks
+from zoom_integration.connection import services, tokens
+from zoom_integration.inbox import drain
 from zoom_integration.exceptions import ZoomNeedsReconnect
-from zoom_integration.selectors import connection_features
+from zoom_integration.connection.selectors import connection_features
 from zoom_integration.models import PendingZoomGrant, WebhookEvent, ZoomAccessRemoval, ZoomConnection
 
 from .conftest import API, REVOKE_URL, TOKEN_URL, basic_auth_ok, calls_to, fixture_json, signed_headers, token_body
@@ -42,10 +44,10 @@ def test_refused_refresh_marks_reconnect_needed_and_emails_owners_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(ZoomNeedsReconnect):
-            services.connection_client(organization=organization).users_me()
+            tokens.connection_client(organization=organization).users_me()
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(ZoomNeedsReconnect) as again:
-            services.connection_client(organization=organization).users_me()
+            tokens.connection_client(organization=organization).users_me()
 
     connection.refresh_from_db()
     assert connection.status == "reconnect_needed"
@@ -116,7 +118,7 @@ def test_beat_survives_zoom_being_down(zoom, organization):
     expire(connection, in_minutes=5)
     zoom.post(TOKEN_URL, status=503)
 
-    assert services.tokens_refresh_expiring() == 0
+    assert tokens.tokens_refresh_expiring() == 0
 
     connection.refresh_from_db()
     assert connection.status == "connected"
@@ -292,7 +294,7 @@ def test_ciphertext_is_fernet_under_the_first_key(settings):
 def test_sweeper_processes_events_whose_task_never_ran(organization):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
-    event_id, created = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event_id, created = jobs.webhook_event_accept(raw_body=body, payload=json.loads(body))
     assert created
     event = WebhookEvent.objects.get(pk=event_id)
     WebhookEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=5))
@@ -309,11 +311,11 @@ def test_sweeper_processes_events_whose_task_never_ran(organization):
 def test_processing_twice_runs_the_handler_once(organization):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
-    event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event_id, _ = jobs.webhook_event_accept(raw_body=body, payload=json.loads(body))
     event = WebhookEvent.objects.get(pk=event_id)
 
-    services.webhook_event_process(event_id=event.pk)
-    services.webhook_event_process(event_id=event.pk)
+    drain.webhook_event_process(event_id=event.pk)
+    drain.webhook_event_process(event_id=event.pk)
 
     event.refresh_from_db()
     assert (event.state, event.attempts) == ("processed", 1)
@@ -345,9 +347,9 @@ def test_last_webhook_of_a_connection_is_written_about_once_a_minute_not_once_an
             "event_ts": number,
             "payload": {"account_id": connection.zoom_account_id, "object": {"id": "1", "host_id": connection.zoom_user_id}},
         }).encode()
-        event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+        event_id, _ = jobs.webhook_event_accept(raw_body=body, payload=json.loads(body))
         WebhookEvent.objects.filter(pk=event_id).update(received_at=received + timedelta(seconds=seconds_later))
-        services.webhook_event_process(event_id=event_id)
+        drain.webhook_event_process(event_id=event_id)
         connection.refresh_from_db()
         return connection.last_webhook_at
 
@@ -362,7 +364,7 @@ def test_pruning_deletes_finished_deliveries_past_retention_and_keeps_what_they_
 
     def stored(number, *, state, days_ago):
         body = json.dumps({"event": "meeting.participant_joined", "event_ts": number, "payload": {}}).encode()
-        event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+        event_id, _ = jobs.webhook_event_accept(raw_body=body, payload=json.loads(body))
         WebhookEvent.objects.filter(pk=event_id).update(state=state, received_at=now - timedelta(days=days_ago))
         return event_id
 
@@ -373,20 +375,20 @@ def test_pruning_deletes_finished_deliveries_past_retention_and_keeps_what_they_
         organization=organization, reason="deauthorized", zoom_user_id=connection.zoom_user_id,
         zoom_account_id=connection.zoom_account_id, removed_at=now, webhook_event_id=old_finished[0],
     )
-    monkeypatch.setattr(services, "WEBHOOK_PRUNE_BATCH", 2)
+    monkeypatch.setattr(drain, "WEBHOOK_PRUNE_BATCH", 2)
 
-    assert services.webhook_events_prune(now=now) == 3
+    assert drain.webhook_events_prune(now=now) == 3
 
     assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {old_waiting, recent}
     removal.refresh_from_db()
     assert removal.webhook_event_id is None, "the audit of the removal stays"
-    assert services.webhook_events_prune(now=now) == 0
+    assert drain.webhook_events_prune(now=now) == 0
 
 
 def test_admin_reprocess_action_runs_a_failed_event_again(client, organization, django_capture_on_commit_callbacks):
     connection = ZoomConnectionFactory(organization=organization)
     body = deauthorization_body(connection)
-    event_id, _ = services.webhook_event_store(raw_body=body, payload=json.loads(body))
+    event_id, _ = jobs.webhook_event_accept(raw_body=body, payload=json.loads(body))
     event = WebhookEvent.objects.get(pk=event_id)
     WebhookEvent.objects.filter(pk=event.pk).update(state="failed", error="RuntimeError: database was away")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))

@@ -7,7 +7,7 @@ import pytest
 import responses
 
 from tests.factories import ClassSessionFactory, CourseFactory, MembershipFactory
-from zoom_integration import summaries
+from zoom_integration.content import summaries
 from zoom_integration.models import WebhookEvent, ZoomSummary
 
 from .conftest import API, calls_to, fixture_json

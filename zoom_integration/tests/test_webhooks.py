@@ -9,7 +9,8 @@ import pytest
 import requests
 from kombu.exceptions import OperationalError
 
-from zoom_integration import handlers, tasks
+from zoom_integration import tasks
+from zoom_integration.inbox import dispatch as handlers
 from zoom_integration.models import WebhookEvent
 
 from .conftest import WEBHOOK_SECRET, fixture_json, signed_headers

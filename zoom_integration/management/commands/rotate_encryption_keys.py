@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from zoom_integration.services import encryption_keys_rotate
+from zoom_integration.connection.services import encryption_keys_rotate
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from orgs.models import Organization
-from zoom_integration.replay import webhook_events_replay
+from zoom_integration.inbox.replay import webhook_events_replay
 
 
 def _moment(value):

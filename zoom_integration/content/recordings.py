@@ -11,11 +11,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .constants import RECORDING_FILE_TYPE_LABELS, RECORDING_TYPE_LABELS
-from .exceptions import ZoomNotFound, ZoomRejected
-from .models import ZoomRecordingFile
-from .payloads import zoom_time
+from ..connection.tokens import connection_client
+from ..constants import RECORDING_FILE_TYPE_LABELS, RECORDING_TYPE_LABELS
+from ..exceptions import ZoomNotFound, ZoomRejected
+from ..models import ZoomRecordingFile
+from ..payloads import zoom_time
 from .summaries import TROUBLESHOOTING
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def recordings_refresh(*, meeting):
     Returns the files listed now; raises the ZoomError of the latest-instance
     lookup when there is still no recording at all (a "not ready" is a ZoomNotFound).
     """
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     known_uuids = list(
         ZoomRecordingFile.objects.filter(meeting=meeting, deleted_on_zoom=False)
         .order_by("meeting_uuid")

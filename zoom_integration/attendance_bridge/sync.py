@@ -25,11 +25,12 @@ from datetime import timezone as dt_timezone
 from attendance import services as attendance_services
 from attendance.models import PARTICIPANT_KINDS, PresenceSignal, SignalKind
 
-from . import selectors, services
-from .constants import FEATURE_ATTENDANCE, PARTICIPANT_STATUS_WAITING_ROOM
-from .exceptions import ZoomMissingScope, ZoomNotFound, ZoomRejected
-from .models import ZoomMeeting, ZoomRegistrant
-from .payloads import zoom_time
+from ..connection import selectors
+from ..connection.tokens import connection_client
+from ..constants import FEATURE_ATTENDANCE, PARTICIPANT_STATUS_WAITING_ROOM
+from ..exceptions import ZoomMissingScope, ZoomNotFound, ZoomRejected
+from ..models import ZoomMeeting, ZoomRegistrant
+from ..payloads import zoom_time
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def attendance_reconcile(*, meeting_pk, zoom_uuid):
             " ".join(FEATURE_ATTENDANCE.missing(connection.scopes if connection else [])),
         )
         return 0
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     try:
         rows = list(client.past_meeting_participants(meeting_id_or_uuid=zoom_uuid))
     except (ZoomMissingScope, ZoomNotFound, ZoomRejected) as error:

@@ -1,7 +1,7 @@
 """The one module that speaks HTTP to Zoom's REST API.
 
 A `ZoomClient` is bound to a token source: normally a connection
-(`services.connection_client(organization=...)`), or a bare access token while
+(`tokens.connection_client(organization=...)`), or a bare access token while
 a connection is being made. Every call has timeouts, is logged in one line
 without tokens, and fails only with the typed errors of exceptions.py.
 
@@ -14,7 +14,7 @@ import logging
 import random
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from datetime import timezone as dt_timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
@@ -22,27 +22,18 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.debug import sensitive_variables
 
-from .constants import (
+from ..constants import (
     CODE_INVALID_ACCESS_TOKEN,
     CODE_MISSING_SCOPE,
     HEADER_RATE_LIMIT_RESET,
     HEADER_RATE_LIMIT_TYPE,
     HEADER_RETRY_AFTER,
-    HTTP_BACKOFF_BASE_SECONDS,
-    HTTP_BACKOFF_MAX_SECONDS,
-    HTTP_MAX_ATTEMPTS,
-    HTTP_TIMEOUT,
-    IDEMPOTENT_METHODS,
     NOT_FOUND_CODES,
-    RATE_LIMIT_MAX_WAIT_SECONDS,
     RATE_LIMIT_TYPE_DAILY,
-    PAST_PARTICIPANTS_PAGE_SIZE,
-    REGISTRANTS_PAGE_SIZE,
 )
-from .exceptions import (
+from ..exceptions import (
     ZoomMissingScope,
     ZoomNeedsReconnect,
     ZoomNotFound,
@@ -50,6 +41,18 @@ from .exceptions import (
     ZoomRejected,
     ZoomUnavailable,
 )
+from ..payloads import zoom_time
+from ..tuning import (
+    HTTP_BACKOFF_BASE_SECONDS,
+    HTTP_BACKOFF_MAX_SECONDS,
+    HTTP_MAX_ATTEMPTS,
+    HTTP_TIMEOUT,
+    IDEMPOTENT_METHODS,
+    PAST_PARTICIPANTS_PAGE_SIZE,
+    RATE_LIMIT_MAX_WAIT_SECONDS,
+    REGISTRANTS_PAGE_SIZE,
+)
+from .guard import outside_transaction_check
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +227,7 @@ class ZoomClient:
 
     @sensitive_variables("token")
     def _send(self, method, path, *, token, params, json, attempt):
+        outside_transaction_check()
         started = time.monotonic()
         outcome = "error"
         try:
@@ -310,28 +314,21 @@ def _rate_limit_of(response, message):
 
 
 def _moment(value, now):
+    """A rate-limit header: a delay in seconds, or a moment (epoch, RFC 3339 or HTTP date)."""
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
-        number = int(value)
-        if number > 10**11:
-            return datetime.fromtimestamp(number / 1000, tz=dt_timezone.utc)
-        if number > 10**9:
-            return datetime.fromtimestamp(number, tz=dt_timezone.utc)
-        return now + timedelta(seconds=number)
-    try:
-        parsed = parse_datetime(value.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None:
+    if value.isdigit() and int(value) < 10**9:
+        return now + timedelta(seconds=int(value))
+    moment = zoom_time(value)
+    if moment is None:
         try:
-            parsed = parsedate_to_datetime(value)
+            moment = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt_timezone.utc)
-    return parsed
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, dt_timezone.utc)
+    return moment
 
 
 def encode_uuid(meeting_id_or_uuid):

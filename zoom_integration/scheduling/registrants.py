@@ -6,61 +6,35 @@ it is adopted (found in Zoom's list) or re-approved by its id.
 """
 
 import logging
-import secrets
-import time
-from contextlib import contextmanager
-from django.core.cache import cache
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from courses.extensions import JoinInfo
 from courses.models import Registration, RegistrationStatus
 from courses.services import registration_confirmation_send
 
-from . import selectors
-from .constants import (
+from ..connection import selectors
+from ..connection.tokens import connection_client
+from ..constants import (
     BATCH_REGISTRANTS_MAX,
     FEATURE_REGISTRANTS,
+    MEETING_TYPE_SCHEDULED,
     REGISTRANT_ADDS_PER_DAY,
     REGISTRANT_STATUS_BATCH_MAX,
-    REGISTRANTS_LOCK_SECONDS,
-    REGISTRANTS_LOCK_WAIT_SECONDS,
-    SYNC_STALE_AFTER,
 )
-from .exceptions import ZoomError, ZoomNotFound, ZoomRateLimited, ZoomUnavailable
-from .models import MeetingStatus, RegistrantStatus, SyncStatus, ZoomMeeting, ZoomRegistrant
-from . import services
+from ..exceptions import ZoomError, ZoomNotFound, ZoomRateLimited, ZoomUnavailable
+from ..models import MeetingStatus, RegistrantStatus, SyncStatus, ZoomMeeting, ZoomRegistrant
+from ..tuning import SYNC_STALE_AFTER, ZOOM_CALL_CLAIM
+from .meetings import meeting_mark_deleted_on_zoom
 
 logger = logging.getLogger(__name__)
 
-
-class RegistrantsBusy(ZoomError):
-    """Another sync of this meeting's registrants held the lock for too long."""
-
-    default_message = "Another sync of this class's students is still running; this one will run after it."
-
-
-@contextmanager
-def _registrants_lock(meeting_pk):
-    """One writer of a meeting's registrants at a time (Sync now, the per-student task, a replacement).
-
-    Without it two syncs could both find a student missing on Zoom and both add them,
-    spending Zoom's 3 adds per registrant per day. A cache lock works across processes.
-    """
-    key = f"zoom-registrants-lock:{meeting_pk}"
-    token = secrets.token_hex(8)
-    deadline = time.monotonic() + REGISTRANTS_LOCK_WAIT_SECONDS
-    while not cache.add(key, token, timeout=REGISTRANTS_LOCK_SECONDS):
-        if time.monotonic() > deadline:
-            raise RegistrantsBusy()
-        time.sleep(0.2)
-    try:
-        yield
-    finally:
-        if cache.get(key) == token:
-            cache.delete(key)
-
-SCHEDULED_MEETING = 2
+# One writer of a student's registrant at a time (Sync now, the per-student task, a replacement): a writer
+# claims the row under a row lock and commits, calls Zoom with no transaction open, then writes the answer.
+# Without it two writers could both find a student missing on Zoom and both add them, spending Zoom's
+# 3 adds per registrant per day. A lapsed claim (a worker died) may be taken again.
 
 
 def _registration_ready_meeting(class_session_id):
@@ -83,10 +57,8 @@ def registrant_takes_confirmation(*, registration):
     return _registration_ready_meeting(registration.class_session_id) is not None
 
 
-def registrant_enqueue(*, registration):
-    """A registration was confirmed: pre-register it on the class's meeting, in a task."""
-    from .tasks import registrant_sync_task
-
+def registrant_mark_syncing(*, registration):
+    """A confirmed registration's registrant row, "syncing" (`jobs.registrant_sync` queues the work); None without a meeting."""
     meeting = _registration_ready_meeting(registration.class_session_id)
     if meeting is None:
         return None
@@ -99,7 +71,6 @@ def registrant_enqueue(*, registration):
     registrant.status = RegistrantStatus.SYNCING
     registrant.error = ""
     registrant.save()
-    transaction.on_commit(lambda: registrant_sync_task.delay(registration.pk))
     return registrant
 
 
@@ -116,6 +87,10 @@ def _claim_add_call(registrant, today):
 DAILY_LIMIT_MESSAGE = (
     "Zoom allows 3 registration attempts per student per day; this student will be registered by Sync now tomorrow."
 )
+
+
+APPROVE = "approve"
+ADD = "add"
 
 
 def registrant_sync(*, registration_pk, final_attempt=False):
@@ -136,48 +111,74 @@ def registrant_sync(*, registration_pk, final_attempt=False):
     if registrant is None or not registration.is_confirmed:
         return registrant
     meeting = registrant.meeting
-    client = services.connection_client(organization=meeting.organization)
     try:
-        with _registrants_lock(meeting.pk), transaction.atomic():
-            registrant = ZoomRegistrant.objects.select_for_update().select_related("meeting").get(pk=registrant.pk)
-            if registrant.status == RegistrantStatus.SYNCED and registrant.join_url:
-                return registrant
-            if registrant.registrant_id:
-                client.registrants_status_update(
-                    meeting_id=meeting.zoom_meeting_id, action="approve", registrants=[{"id": registrant.registrant_id}]
-                )
-            else:
-                if not _claim_add_call(registrant, timezone.now().date()):
-                    registrant.status, registrant.error = RegistrantStatus.FAILED, DAILY_LIMIT_MESSAGE
-                    registrant.save()
-                    _confirm_with_general_link(registration, meeting)
-                    return registrant
-                registrant.save(update_fields=["add_calls_day", "add_calls"])
-                added = client.registrant_add(
-                    meeting_id=meeting.zoom_meeting_id,
-                    body={
-                        "email": registration.email,
-                        "first_name": registration.first_name,
-                        "last_name": registration.last_name,
-                        "auto_approve": True,
-                    },
-                )
-                registrant.registrant_id = added["registrant_id"]
-                registrant.join_url = added.get("join_url", "")
-            registrant.status = RegistrantStatus.SYNCED
-            registrant.error = ""
-            registrant.synced_at = timezone.now()
-            registrant.save()
+        client = connection_client(organization=meeting.organization)
+        action = _registrant_claim(registrant)
+        if action is None:  # registered already, or another writer holds the claim
+            return registrant
+        if action == LIMIT_REACHED:
+            _confirm_with_general_link(registration, meeting)
+            return registrant
+        if action == APPROVE:
+            client.registrants_status_update(
+                meeting_id=meeting.zoom_meeting_id, action="approve", registrants=[{"id": registrant.registrant_id}]
+            )
+        else:
+            added = client.registrant_add(
+                meeting_id=meeting.zoom_meeting_id, body={**_person(registration), "auto_approve": True}
+            )
+            registrant.registrant_id = added["registrant_id"]
+            registrant.join_url = added.get("join_url", "")
     except ZoomError as error:
         registrant.status = RegistrantStatus.FAILED
         registrant.error = error.user_message
-        registrant.save(update_fields=["status", "error", "updated_at"])
+        registrant.claimed_until = None
+        registrant.save(update_fields=["status", "error", "claimed_until", "updated_at"])
         # A transient failure is retried by the task first; the student is not kept waiting forever.
         if final_attempt or not isinstance(error, (ZoomUnavailable, ZoomRateLimited)):
             _confirm_with_general_link(registration, meeting)
         raise
+    _mark_synced(registrant, registrant.registrant_id, registrant.join_url)
+    registrant.claimed_until = None
+    registrant.save()
     registrants_email_links(registrants=[registrant])
     return registrant
+
+
+LIMIT_REACHED = "limit"
+
+
+def _registrant_claim(registrant):
+    """Claim the student's registrant for one Zoom call and count an add before making it.
+
+    Returns APPROVE, ADD, LIMIT_REACHED (marked failed: no add left today) or None (nothing to do here).
+    The count commits with the claim, so a failed add still counts against Zoom's limit.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = ZoomRegistrant.objects.select_for_update().get(pk=registrant.pk)
+        if row.status == RegistrantStatus.SYNCED and row.join_url:
+            return None
+        if row.claimed_until is not None and row.claimed_until > now:
+            return None
+        if row.registrant_id:
+            action = APPROVE
+        elif _claim_add_call(row, now.date()):
+            action = ADD
+        else:
+            row.status, row.error = RegistrantStatus.FAILED, DAILY_LIMIT_MESSAGE
+            row.save(update_fields=["status", "error", "add_calls_day", "add_calls", "updated_at"])
+            _copy_claim(row, registrant)
+            return LIMIT_REACHED
+        row.claimed_until = now + ZOOM_CALL_CLAIM
+        row.save(update_fields=["claimed_until", "add_calls_day", "add_calls", "updated_at"])
+    _copy_claim(row, registrant)
+    return action
+
+
+def _copy_claim(source, target):
+    for field in ("registrant_id", "join_url", "status", "error", "add_calls_day", "add_calls", "claimed_until"):
+        setattr(target, field, getattr(source, field))
 
 
 def _confirm_with_general_link(registration, meeting):
@@ -232,7 +233,7 @@ def registrant_cancel(*, registration_pk):
         return registrant
     if registrant.registrant_id and registrant.meeting.is_ready:
         try:
-            services.connection_client(organization=registrant.meeting.organization).registrants_status_update(
+            connection_client(organization=registrant.meeting.organization).registrants_status_update(
                 meeting_id=registrant.meeting.zoom_meeting_id, action="cancel", registrants=[{"id": registrant.registrant_id}]
             )
         except ZoomNotFound:
@@ -253,22 +254,23 @@ def registrants_reset(*, meeting_pk):
 # Sync now --------------------------------------------------------------------------
 
 
-def registrants_sync_request(*, meeting):
-    """Start Sync now unless one is already running (then the running one covers it)."""
-    from .tasks import registrants_sync_task
+def registrants_sync_start(*, meeting):
+    """Mark Sync now as running unless one already is (then the running one covers it); True when started.
 
-    with transaction.atomic():
-        meeting = ZoomMeeting.objects.select_for_update().get(pk=meeting.pk)
-        running = meeting.sync_status == SyncStatus.RUNNING and meeting.sync_started_at and (
-            timezone.now() - meeting.sync_started_at < SYNC_STALE_AFTER
-        )
-        if running:
-            return False
-        meeting.sync_status = SyncStatus.RUNNING
-        meeting.sync_started_at = timezone.now()
-        meeting.sync_finished_at = None
-        meeting.save(update_fields=["sync_status", "sync_started_at", "sync_finished_at", "updated_at"])
-        transaction.on_commit(lambda: registrants_sync_task.delay(meeting.pk))
+    `jobs.registrants_sync` queues the work after this commits.
+    """
+    meeting = ZoomMeeting.objects.select_for_update().get(pk=meeting.pk)
+    running = (
+        meeting.sync_status == SyncStatus.RUNNING
+        and meeting.sync_started_at
+        and timezone.now() - meeting.sync_started_at < SYNC_STALE_AFTER
+    )
+    if running:
+        return False
+    meeting.sync_status = SyncStatus.RUNNING
+    meeting.sync_started_at = timezone.now()
+    meeting.sync_finished_at = None
+    meeting.save(update_fields=["sync_status", "sync_started_at", "sync_finished_at", "updated_at"])
     return True
 
 
@@ -285,11 +287,6 @@ def _prepare_rows(meeting):
 
 
 def registrants_sync(*, meeting_pk):
-    with _registrants_lock(meeting_pk):
-        return _registrants_sync(meeting_pk=meeting_pk)
-
-
-def _registrants_sync(*, meeting_pk):
     """Sync now (task body): back-fill and re-sync every confirmed student, batched as Zoom allows.
 
     Idempotent: registrants Zoom already has are adopted from its list, never
@@ -298,7 +295,7 @@ def _registrants_sync(*, meeting_pk):
     """
     meeting = ZoomMeeting.objects.select_related("organization", "class_session").get(pk=meeting_pk)
     try:
-        client = services.connection_client(organization=meeting.organization)
+        client = connection_client(organization=meeting.organization)
         rows = _prepare_rows(meeting)
         confirmed = [row for row in rows if row.registration.is_confirmed]
         cancelled = [row for row in rows if not row.registration.is_confirmed and row.registrant_id and row.status != RegistrantStatus.CANCELLED]
@@ -313,26 +310,30 @@ def _registrants_sync(*, meeting_pk):
                 found = on_zoom.get(row.registration.email.lower())
                 if found and found.get("join_url"):
                     _mark_synced(row, found["id"], found["join_url"])
+            # Each batch is claimed just before its call, so a worker lost mid-sync strands at most one batch.
+            unlinked = [row for row in to_link if row.status != RegistrantStatus.SYNCED]
             # Registrants Zoom keeps as cancelled are approved again, never re-added.
-            to_approve = [row for row in to_link if row.status != RegistrantStatus.SYNCED and row.registrant_id]
-            for chunk in _chunks(to_approve, REGISTRANT_STATUS_BATCH_MAX):
+            for chunk in _chunks([row for row in unlinked if row.registrant_id], REGISTRANT_STATUS_BATCH_MAX):
+                claimed = _rows_claim(chunk)
+                if not claimed:
+                    continue
                 client.registrants_status_update(
-                    meeting_id=meeting.zoom_meeting_id, action="approve", registrants=[{"id": row.registrant_id} for row in chunk]
+                    meeting_id=meeting.zoom_meeting_id,
+                    action="approve",
+                    registrants=[{"id": row.registrant_id} for row in claimed],
                 )
-                for row in chunk:
+                for row in claimed:
                     _mark_synced(row, row.registrant_id, row.join_url)
-            to_add = [row for row in to_link if row.status != RegistrantStatus.SYNCED and not row.registrant_id]
-            _add_registrants(client, meeting, to_add)
+                _save_rows(claimed)
+            _add_registrants(client, meeting, [row for row in unlinked if not row.registrant_id])
 
         for chunk in _chunks(cancelled, REGISTRANT_STATUS_BATCH_MAX):
             client.registrants_status_update(
                 meeting_id=meeting.zoom_meeting_id, action="cancel", registrants=[{"id": row.registrant_id} for row in chunk]
             )
             for row in chunk:
-                row.status, row.error = RegistrantStatus.CANCELLED, ""
+                row.status, row.error, row.handled = RegistrantStatus.CANCELLED, "", True
     except ZoomNotFound:
-        from .meetings import meeting_mark_deleted_on_zoom
-
         meeting_mark_deleted_on_zoom(meeting=meeting)
         _finish(meeting, rows=[], status=SyncStatus.FAILED)
         return meeting
@@ -344,36 +345,64 @@ def _registrants_sync(*, meeting_pk):
     return meeting
 
 
+def _rows_claim(rows):
+    """Claim the rows no other writer holds, counting an add for each that will be added; returns the claimed rows.
+
+    Rows with no add left today are marked failed and not returned; rows another writer holds are left
+    to it. Everything is committed before Zoom is called.
+    """
+    if not rows:
+        return []
+    now = timezone.now()
+    by_pk = {row.pk: row for row in rows}
+    claimed = []
+    with transaction.atomic():
+        free = (
+            ZoomRegistrant.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=by_pk)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .exclude(status=RegistrantStatus.SYNCED, join_url__gt="")
+        )
+        locked = list(free)
+        for fresh in locked:
+            if not fresh.registrant_id and not _claim_add_call(fresh, now.date()):
+                fresh.status, fresh.error = RegistrantStatus.FAILED, DAILY_LIMIT_MESSAGE
+            else:
+                fresh.claimed_until = now + ZOOM_CALL_CLAIM
+                claimed.append(by_pk[fresh.pk])
+            _copy_claim(fresh, by_pk[fresh.pk])
+            by_pk[fresh.pk].handled = True
+        ZoomRegistrant.objects.bulk_update(locked, ["status", "error", "add_calls_day", "add_calls", "claimed_until"])
+    return claimed
+
+
 def _add_registrants(client, meeting, rows):
-    today = timezone.now().date()
-    allowed = []
-    for row in rows:
-        if _claim_add_call(row, today):
-            allowed.append(row)
-        else:
-            row.status, row.error = RegistrantStatus.FAILED, DAILY_LIMIT_MESSAGE
-    ZoomRegistrant.objects.bulk_update(allowed, ["add_calls_day", "add_calls"])
-    if meeting.meeting_type == SCHEDULED_MEETING:
-        for chunk in _chunks(allowed, BATCH_REGISTRANTS_MAX):
+    if meeting.meeting_type == MEETING_TYPE_SCHEDULED:
+        for chunk in _chunks(rows, BATCH_REGISTRANTS_MAX):
+            claimed = _rows_claim(chunk)
+            if not claimed:
+                continue
             answer = client.registrants_batch_add(
                 meeting_id=meeting.zoom_meeting_id,
                 body={
                     "auto_approve": True,
                     "registrants_confirmation_email": False,
-                    "registrants": [_person(row.registration) for row in chunk],
+                    "registrants": [_person(row.registration) for row in claimed],
                 },
             )
             by_email = {(item.get("email") or "").lower(): item for item in answer.get("registrants", [])}
-            for row in chunk:
+            for row in claimed:
                 item = by_email.get(row.registration.email.lower())
                 if item and item.get("join_url"):
                     _mark_synced(row, item["registrant_id"], item["join_url"])
                 else:
                     row.status, row.error = RegistrantStatus.FAILED, "Zoom did not return a join link for this student."
-            _save_rows(chunk)
+            _save_rows(claimed)
         return
     # Batch registration is for scheduled meetings only (Zoom code 303): one call each.
-    for row in allowed:
+    for row in rows:
+        if not _rows_claim([row]):
+            continue
         try:
             item = client.registrant_add(
                 meeting_id=meeting.zoom_meeting_id, body={**_person(row.registration), "auto_approve": True}
@@ -394,21 +423,47 @@ def _person(registration):
 def _mark_synced(row, registrant_id, join_url):
     row.registrant_id, row.join_url = registrant_id, join_url
     row.status, row.error, row.synced_at = RegistrantStatus.SYNCED, "", timezone.now()
+    row.handled = True
 
 
-SAVED_FIELDS = ["meeting", "registrant_id", "join_url", "status", "error", "synced_at", "add_calls_day", "add_calls"]
+SAVED_FIELDS = [
+    "meeting", "registrant_id", "join_url", "status", "error", "synced_at", "add_calls_day", "add_calls", "claimed_until"
+]
 
 
 def _save_rows(rows):
+    """Write what Zoom answered, letting go of the rows' claims."""
+    for row in rows:
+        row.claimed_until = None
     ZoomRegistrant.objects.bulk_update(rows, SAVED_FIELDS, batch_size=500)
 
 
 def _finish(meeting, *, rows, status, error=None):
-    for row in rows:
+    """Write the rows this run handled; a confirmed student nobody registered is marked failed.
+
+    Rows another writer holds are never written here: that writer saves what Zoom told it.
+    """
+    handled = [row for row in rows if getattr(row, "handled", False)]
+    for row in handled:  # claimed, but Zoom's answer never came
         if row.registration.is_confirmed and row.status in (RegistrantStatus.PENDING, RegistrantStatus.SYNCING):
             row.status = RegistrantStatus.FAILED
             row.error = error.user_message if error else "Not registered on Zoom."
-    _save_rows(rows)
+    _save_rows(handled)
+    left = [
+        row.pk
+        for row in rows
+        if not getattr(row, "handled", False)
+        and row.registration.is_confirmed
+        and row.status in (RegistrantStatus.PENDING, RegistrantStatus.SYNCING)
+    ]
+    if left:
+        ZoomRegistrant.objects.filter(
+            pk__in=left, status__in=[RegistrantStatus.PENDING, RegistrantStatus.SYNCING]
+        ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=timezone.now())).update(
+            status=RegistrantStatus.FAILED,
+            error=error.user_message if error else "Not registered on Zoom.",
+            updated_at=timezone.now(),
+        )
     ZoomMeeting.objects.filter(pk=meeting.pk).update(
         sync_status=status,
         sync_finished_at=timezone.now(),

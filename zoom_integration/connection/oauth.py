@@ -21,8 +21,10 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from .constants import HTTP_TIMEOUT, OAUTH_INVALID_TOKEN_REASON, OAUTH_TERMINAL_ERRORS, PKCE_VERIFIER_LENGTH
-from .exceptions import ZoomAuthorizationFailed, ZoomNeedsReconnect, ZoomRejected, ZoomUnavailable
+from ..constants import OAUTH_INVALID_TOKEN_REASON, OAUTH_TERMINAL_ERRORS
+from ..exceptions import ZoomAuthorizationFailed, ZoomNeedsReconnect, ZoomRejected, ZoomUnavailable
+from ..tuning import HTTP_TIMEOUT, PKCE_VERIFIER_LENGTH
+from .guard import outside_transaction_check
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ def authorize_url_build(*, state, code_verifier):
 @sensitive_variables()
 def token_exchange(*, code, code_verifier=None):
     """Trade an authorization code for tokens; `code_verifier` only when we started the flow (Option A)."""
+    outside_transaction_check()
     extra = {"code_verifier": code_verifier} if code_verifier else {}
     session = _session()
     started = time.monotonic()
@@ -86,6 +89,7 @@ def token_exchange(*, code, code_verifier=None):
 @sensitive_variables()
 def token_refresh(*, refresh_token):
     """Exchange the latest refresh token for a new pair (Zoom rotates refresh tokens)."""
+    outside_transaction_check()
     session = _session()
     started = time.monotonic()
     session.register_compliance_hook("refresh_token_response", _response_check("refresh", started, _refresh_refused))
@@ -107,6 +111,7 @@ def token_refresh(*, refresh_token):
 @sensitive_variables()
 def token_revoke(*, access_token):
     """Ask Zoom to revoke our grant; Zoom then removes the app and sends `app_deauthorized`."""
+    outside_transaction_check()
     started = time.monotonic()
     try:
         response = requests.post(

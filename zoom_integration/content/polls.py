@@ -7,8 +7,8 @@ time, so polls added in the Zoom web portal show too, and nothing is stored here
 import logging
 from dataclasses import dataclass
 
-from . import services
-from .constants import (
+from ..connection.tokens import connection_client
+from ..constants import (
     CODE_CANNOT_HOST,
     CODE_POLLS_DISABLED,
     CODE_VALIDATION_FAILED,
@@ -19,7 +19,7 @@ from .constants import (
     POLL_TITLE_MAX,
     POLL_TYPE_POLL,
 )
-from .exceptions import ZoomNotFound, ZoomRejected
+from ..exceptions import ZoomNotFound, ZoomRejected
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def _poll_of(item):
 
 def poll_create(*, meeting, draft):
     """Push a checked poll to the meeting on Zoom; Zoom's refusal is raised as a ZoomError."""
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     created = client.poll_create(meeting_id=meeting.zoom_meeting_id, body=poll_body(draft=draft))
     logger.info("zoom poll created meeting=%s poll=%s", meeting.pk, created.get("id"))
     return _poll_of(created)
@@ -143,14 +143,14 @@ def poll_create(*, meeting, draft):
 
 def polls_of_meeting(*, meeting):
     """The meeting's polls as Zoom has them now, including those added in Zoom (read while the page waits)."""
-    client = services.connection_client(organization=meeting.organization, for_page=True)
+    client = connection_client(organization=meeting.organization, for_page=True)
     answer = client.polls_list(meeting_id=meeting.zoom_meeting_id) or {}
     return [_poll_of(item) for item in answer.get("polls") or []]
 
 
 def poll_delete(*, meeting, poll_id):
     """Delete a poll on Zoom; True when deleted now, False when Zoom no longer had it."""
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     try:
         client.poll_delete(meeting_id=meeting.zoom_meeting_id, poll_id=poll_id)
     except ZoomNotFound:

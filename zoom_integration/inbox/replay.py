@@ -17,15 +17,15 @@ from django.db.models import Q
 from attendance.services import attendance_rebuild
 from courses.models import ClassSession
 
-from . import services
-from .constants import (
+from . import drain
+from ..constants import (
     EVENT_APP_DEAUTHORIZED,
     EVENT_MEETING_ENDED,
     EVENT_MEETING_STARTED,
     EVENT_PARTICIPANT_JOINED,
     EVENT_PARTICIPANT_LEFT,
 )
-from .models import WebhookEvent, WebhookState, ZoomMeeting
+from ..models import WebhookEvent, WebhookState, ZoomMeeting
 
 ATTENDANCE_EVENTS = frozenset(
     {EVENT_MEETING_STARTED, EVENT_MEETING_ENDED, EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT}
@@ -79,7 +79,7 @@ def webhook_events_replay(*, event_ids=None, since=None, until=None, organizatio
         WebhookEvent.objects.filter(pk=event_id).update(
             state=WebhookState.RECEIVED, claimed_until=None, processed_at=None, error=""
         )
-        event = services.webhook_event_process(event_id=event_id)
+        event = drain.webhook_event_process(event_id=event_id)
         result.outcomes[event.state] += 1
         if event.state == WebhookState.FAILED:
             result.failures.append((event.pk, event.event_type, event.error))

@@ -14,16 +14,16 @@ import markdown
 import nh3
 from django.utils import timezone
 
-from . import services
-from .constants import (
+from ..connection.tokens import connection_client
+from ..constants import (
     CODE_NOT_PAID_ACCOUNT,
     CODE_SUMMARY_DELETE_FAILED,
     CODE_SUMMARY_NOT_ALLOWED,
     CODE_SUMMARY_RESTRICTED,
 )
-from .exceptions import ZoomNotFound, ZoomRejected
-from .models import ZoomSummary
-from .payloads import zoom_time
+from ..exceptions import ZoomNotFound, ZoomRejected
+from ..models import ZoomSummary
+from ..payloads import zoom_time
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def summary_store(*, meeting, body, meeting_uuid="", revive=True):
 
 def summary_fetch(*, meeting, meeting_id_or_uuid, revive=True):
     """GET the summary of an instance (uuid) or of the latest instance (meeting id) and keep our copy."""
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     body = client.meeting_summary_get(meeting_id_or_uuid=meeting_id_or_uuid) or {}
     reference = str(meeting_id_or_uuid)
     summary = summary_store(meeting=meeting, body=body, meeting_uuid="" if reference.isdigit() else reference, revive=revive)
@@ -131,7 +131,7 @@ def summaries_refresh(*, meeting):
 
 def summary_delete(*, summary):
     """Delete the summary on Zoom, then our copy (also when Zoom had already lost it)."""
-    client = services.connection_client(organization=summary.organization)
+    client = connection_client(organization=summary.organization)
     try:
         client.meeting_summary_delete(meeting_id_or_uuid=summary.meeting_uuid)
     except ZoomNotFound:

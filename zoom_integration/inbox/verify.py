@@ -11,13 +11,13 @@ import time
 
 from django.conf import settings
 
-from .constants import (
+from ..constants import (
     HEADER_WEBHOOK_SIGNATURE,
     HEADER_WEBHOOK_TIMESTAMP,
-    WEBHOOK_MAX_BODY_BYTES,
     WEBHOOK_SIGNATURE_VERSION,
     WEBHOOK_TIMESTAMP_TOLERANCE,
 )
+from ..tuning import WEBHOOK_MAX_BODY_BYTES
 
 
 class WebhookRejected(Exception):

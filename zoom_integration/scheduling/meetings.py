@@ -1,8 +1,8 @@
-"""Zoom meetings of virtual classes: create, keep in step with the class, replace, delete.
+"""Zoom meetings of virtual classes: create, keep in step with the class, take Zoom's changes, delete.
 
-Every function that calls Zoom runs in a Celery task (see tasks.py); views only
-request the work and show its state, so a slow or failing Zoom never loses
-what the trainer typed.
+The functions that call Zoom are task bodies (`jobs` queues them, `tasks` runs them); views only
+request the work and show its state, so a slow or failing Zoom never loses what the trainer typed.
+Zoom is called with no transaction open: a claim is committed first, the answer written after.
 """
 
 import logging
@@ -15,19 +15,26 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cohortstudio.observability import zoom_meeting_id_var
+from courses.services import class_session_update
+from orgs.models import Organization
 
-from . import selectors
-from .constants import FEATURE_MEETINGS, FEATURE_REGISTRANTS, MEETING_PASSWORD_LENGTH, MEETING_TOPIC_MAX
-from .exceptions import ZoomError, ZoomNeedsReconnect, ZoomNotFound, ZoomRateLimited
-from .models import MeetingStatus, ZoomMeeting, ZoomMeetingDefaults
-from . import services
+from ..connection import selectors
+from ..connection.tokens import connection_client
+from ..constants import (
+    ACCOUNT_TYPE_LICENSED,
+    APPROVAL_MANUAL,
+    FEATURE_MEETINGS,
+    FEATURE_REGISTRANTS,
+    MEETING_TOPIC_MAX,
+    MEETING_TYPE_SCHEDULED,
+    NO_REGISTRATION,
+)
+from ..exceptions import ZoomError, ZoomNeedsReconnect, ZoomNotFound, ZoomRateLimited
+from ..models import MeetingStatus, ZoomMeeting, ZoomMeetingDefaults
+from ..tuning import MEETING_PASSWORD_LENGTH, ZOOM_CALL_CLAIM
 
 logger = logging.getLogger(__name__)
 
-LICENSED = 2
-SCHEDULED_MEETING = 2
-APPROVAL_MANUAL = 1
-NO_REGISTRATION = 2
 SCHEDULE_FIELDS = ("topic", "start_time", "duration", "timezone")
 
 
@@ -72,7 +79,7 @@ def meeting_body(*, class_session, defaults, registration):
     """The POST /users/me/meetings body for a class (API-FACTS 3.1)."""
     return {
         "topic": _topic(class_session),
-        "type": SCHEDULED_MEETING,
+        "type": MEETING_TYPE_SCHEDULED,
         "start_time": _zoom_start_time(class_session),
         "duration": class_session.duration_minutes,
         "timezone": class_session.timezone,
@@ -92,21 +99,17 @@ def meeting_body(*, class_session, defaults, registration):
     }
 
 
-def meeting_request(*, class_session):
-    """Ask for a Zoom meeting for a class; the meeting is made by a task and shown as pending meanwhile."""
-    from .tasks import meeting_create_task
-
-    with transaction.atomic():
-        meeting, _ = ZoomMeeting.objects.select_for_update().get_or_create(
-            class_session=class_session, defaults={"organization": class_session.organization}
-        )
-        if meeting.is_ready:
-            return meeting
-        meeting.status = MeetingStatus.CREATING
-        meeting.error = ""
-        meeting.retry_at = None
-        meeting.save(update_fields=["status", "error", "retry_at", "updated_at"])
-        transaction.on_commit(lambda: meeting_create_task.delay(meeting.pk))
+def meeting_mark_creating(*, class_session):
+    """The class's meeting row, now "creating" unless it is ready (`jobs.meeting_request` queues the create)."""
+    meeting, _ = ZoomMeeting.objects.select_for_update().get_or_create(
+        class_session=class_session, defaults={"organization": class_session.organization}
+    )
+    if meeting.is_ready:
+        return meeting
+    meeting.status = MeetingStatus.CREATING
+    meeting.error = ""
+    meeting.retry_at = None
+    meeting.save(update_fields=["status", "error", "retry_at", "updated_at"])
     return meeting
 
 
@@ -127,59 +130,76 @@ def meeting_failure_record(*, meeting_pk, error):
 def meeting_create(*, meeting_pk):
     """Create the Zoom meeting (task body). Safe to run twice: a ready meeting is left alone.
 
-    The row stays locked during Zoom's answer, so two runs never create two meetings.
+    A run claims the meeting in a short transaction, asks Zoom with none open, then writes the
+    answer. A second run while the claim holds leaves the meeting to the first; when a worker died
+    during Zoom's answer, the claim lapses after ZOOM_CALL_CLAIM and a later run asks again (at
+    worst leaving an unused meeting on the Zoom account, never a class without one).
     """
-    meeting = ZoomMeeting.objects.select_related("organization").filter(pk=meeting_pk).first()
-    if meeting is None:
-        return None
-    defaults = meeting_defaults_get(organization=meeting.organization)
     try:
-        with transaction.atomic():
-            meeting = (
-                ZoomMeeting.objects.select_for_update()
-                .select_related("class_session__course", "organization")
-                .filter(pk=meeting_pk)
-                .first()
-            )
-            if meeting is None or meeting.is_ready:
-                return meeting
-            connection = selectors.connection_of(organization=meeting.organization)
-            if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
-                raise ZoomNeedsReconnect()
-            registration = connection.account_type == LICENSED and selectors.connection_has_feature(
-                connection=connection, feature=FEATURE_REGISTRANTS
-            )
-            body = meeting_body(
-                class_session=meeting.class_session,
-                defaults=defaults,
-                registration=registration,
-            )
-            created = services.connection_client(organization=meeting.organization).meeting_create(body=body)
-            _meeting_fill(meeting, created)
-            meeting.registration_enabled = registration
-            meeting.status = MeetingStatus.READY
-            meeting.error = ""
-            meeting.retry_at = None
-            meeting.save()
+        claimed = _create_claim(meeting_pk)
+        if claimed is None:
+            return ZoomMeeting.objects.filter(pk=meeting_pk).first()
+        meeting, body, registration = claimed
+        created = connection_client(organization=meeting.organization).meeting_create(body=body)
     except ZoomError as error:
         ZoomMeeting.objects.filter(pk=meeting_pk).update(
             status=MeetingStatus.FAILED,
             error=error.user_message,
             retry_at=error.retry_at if isinstance(error, ZoomRateLimited) else None,
+            create_claimed_until=None,
             updated_at=timezone.now(),
         )
         raise
+    with transaction.atomic():
+        meeting = ZoomMeeting.objects.select_for_update().select_related("organization").get(pk=meeting_pk)
+        _meeting_fill(meeting, created)
+        meeting.registration_enabled = registration
+        meeting.status = MeetingStatus.READY
+        meeting.error = ""
+        meeting.retry_at = None
+        meeting.create_claimed_until = None
+        meeting.save()
     token = zoom_meeting_id_var.set(str(meeting.zoom_meeting_id))
     logger.info("zoom meeting created for class %s", meeting.class_session_id)
     zoom_meeting_id_var.reset(token)
     return meeting
 
 
+def _create_claim(meeting_pk):
+    """(meeting, body, registration) once this run holds the meeting's create claim, else None."""
+    now = timezone.now()
+    meeting = ZoomMeeting.objects.select_related("organization").filter(pk=meeting_pk).first()
+    if meeting is None or meeting.is_ready:
+        return None
+    connection = selectors.connection_of(organization=meeting.organization)
+    if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+        raise ZoomNeedsReconnect()
+    registration = connection.account_type == ACCOUNT_TYPE_LICENSED and selectors.connection_has_feature(
+        connection=connection, feature=FEATURE_REGISTRANTS
+    )
+    defaults = meeting_defaults_get(organization=meeting.organization)
+    with transaction.atomic():
+        meeting = (
+            ZoomMeeting.objects.select_for_update()
+            .select_related("class_session__course", "organization")
+            .filter(pk=meeting_pk)
+            .first()
+        )
+        if meeting is None or meeting.is_ready:
+            return None
+        if meeting.create_claimed_until is not None and meeting.create_claimed_until > now:
+            return None
+        meeting.create_claimed_until = now + ZOOM_CALL_CLAIM
+        meeting.save(update_fields=["create_claimed_until", "updated_at"])
+    body = meeting_body(class_session=meeting.class_session, defaults=defaults, registration=registration)
+    return meeting, body, registration
+
+
 def _meeting_fill(meeting, data):
     meeting.zoom_meeting_id = int(data["id"])
     meeting.zoom_uuid = data.get("uuid", "")
     meeting.host_id = data.get("host_id", "")
-    meeting.meeting_type = int(data.get("type") or SCHEDULED_MEETING)
+    meeting.meeting_type = int(data.get("type") or MEETING_TYPE_SCHEDULED)
     meeting.join_url = data.get("join_url", "")
     meeting.registration_url = data.get("registration_url", "")
     meeting.password = data.get("password", "")
@@ -195,7 +215,7 @@ def meeting_update_from_class(*, meeting_pk):
     meeting = ZoomMeeting.objects.select_related("class_session__course", "organization").filter(pk=meeting_pk).first()
     if meeting is None or not meeting.is_ready:
         return None
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     try:
         live = client.meeting_get(meeting_id=meeting.zoom_meeting_id)
     except ZoomNotFound:
@@ -255,8 +275,6 @@ def meeting_record_zoom_changes(*, meeting, zoom_object):
 
 def meeting_take_zoom_values(*, meeting):
     """The trainer keeps what was changed on Zoom: the class (and stored password) follow Zoom."""
-    from courses.services import class_session_update
-
     changes = dict(meeting.zoom_changes)
     class_values = {}
     if "topic" in changes:
@@ -278,19 +296,13 @@ def meeting_take_zoom_values(*, meeting):
     return meeting
 
 
-def meeting_push_request(*, meeting):
-    from .tasks import meeting_push_class_values_task
-
-    transaction.on_commit(lambda: meeting_push_class_values_task.delay(meeting.pk))
-
-
 def meeting_push_class_values(*, meeting_pk):
     """The trainer keeps the class's values: Zoom is set back to them (task body)."""
     meeting = ZoomMeeting.objects.select_related("class_session__course", "organization").get(pk=meeting_pk)
     body = {}
     if "password" in meeting.zoom_changes:
         body["password"] = meeting.password
-    client = services.connection_client(organization=meeting.organization)
+    client = connection_client(organization=meeting.organization)
     if body:
         client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body)
     return meeting_update_from_class(meeting_pk=meeting.pk)
@@ -305,11 +317,9 @@ def meeting_mark_deleted_on_zoom(*, meeting):
 
 def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id):
     """Delete a meeting on Zoom (task body); one that is already gone counts as deleted."""
-    from orgs.models import Organization
-
     organization = Organization.objects.get(pk=organization_id)
     try:
-        services.connection_client(organization=organization).meeting_delete(meeting_id=zoom_meeting_id)
+        connection_client(organization=organization).meeting_delete(meeting_id=zoom_meeting_id)
     except ZoomNotFound:
         logger.info("zoom meeting was already gone when deleting")
     ZoomMeeting.objects.filter(organization=organization, zoom_meeting_id=zoom_meeting_id).update(
@@ -317,40 +327,15 @@ def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id):
     )
 
 
-def meeting_replace_request(*, meeting):
-    """New meeting ID: a fresh meeting replaces this one (in a task)."""
-    from .tasks import meeting_replace_task
-
+def meeting_mark_replacing(*, meeting):
+    """New meeting ID asked for: the meeting shows as being created (`jobs.meeting_replace` queues the work)."""
     meeting.status = MeetingStatus.CREATING
     meeting.error = ""
     meeting.save(update_fields=["status", "error", "updated_at"])
-    transaction.on_commit(lambda: meeting_replace_task.delay(meeting.pk))
     return meeting
-
-
-def meeting_replace(*, meeting_pk):
-    """Create a new meeting, delete the old one on Zoom, re-register students and email their new links."""
-    from .registrants import registrants_reset, registrants_sync
-
-    meeting = ZoomMeeting.objects.select_related("organization").get(pk=meeting_pk)
-    old_zoom_meeting_id = meeting.zoom_meeting_id
-    ZoomMeeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id=None, status=MeetingStatus.CREATING)
-    try:
-        meeting_create(meeting_pk=meeting.pk)
-    except ZoomError:
-        ZoomMeeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id=old_zoom_meeting_id)
-        raise
-    if old_zoom_meeting_id:
-        try:
-            services.connection_client(organization=meeting.organization).meeting_delete(meeting_id=old_zoom_meeting_id)
-        except ZoomNotFound:
-            logger.info("the replaced zoom meeting was already gone")
-    registrants_reset(meeting_pk=meeting.pk)
-    ZoomMeeting.objects.filter(pk=meeting.pk).update(sync_status="running", sync_started_at=timezone.now())
-    return registrants_sync(meeting_pk=meeting.pk)
 
 
 def meeting_start_url(*, meeting):
     """A fresh host start URL (never stored: it signs in as the connected Zoom user)."""
-    data = services.connection_client(organization=meeting.organization).meeting_get(meeting_id=meeting.zoom_meeting_id)
+    data = connection_client(organization=meeting.organization).meeting_get(meeting_id=meeting.zoom_meeting_id)
     return data["start_url"]

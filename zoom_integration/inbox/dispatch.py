@@ -1,0 +1,97 @@
+"""Which function handles which Zoom webhook event.
+
+A feature adds a handler with the decorator, in a module of `zoom_integration.handlers`
+imported by `ZoomIntegrationConfig.ready()`:
+
+    @dispatch.register("meeting.ended")
+    def meeting_ended(*, context):
+        meeting = lookup.meeting_for_event(context)  # or raise dispatch.EventIgnored("...")
+        ...call a service...
+
+`context.connection` is the active connection of the Zoom user the event is
+about (its `payload.user_id`, or the object's `host_id` / `meeting_host_id`,
+within `payload.account_id`), and `context.organization` its organization.
+Events without a handler, or without a connection when the handler needs
+one, are stored and marked ignored; so is any event whose handler raises
+`EventIgnored`.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ..connection import selectors as connection_selectors
+
+
+class EventIgnored(Exception):
+    """The event concerns nothing we know (a meeting, an account): store it as ignored."""
+
+    def __init__(self, reason):
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class WebhookContext:
+    event: object
+    payload: dict
+    connection: object
+
+    @property
+    def organization(self):
+        return self.connection.organization if self.connection else None
+
+    @property
+    def body(self):
+        """Zoom's `payload` object of the envelope."""
+        body = self.payload.get("payload")
+        return body if isinstance(body, dict) else {}
+
+    @property
+    def object(self):
+        """Zoom's `payload.object` (the meeting, recording or summary)."""
+        found = self.body.get("object")
+        return found if isinstance(found, dict) else {}
+
+
+@dataclass(frozen=True)
+class Handler:
+    function: object
+    needs_connection: bool
+
+
+_handlers = {}
+
+
+def register(event_type, *, needs_connection=True):
+    """Register `function(*, context)` for `event_type`; one handler per event type."""
+
+    def decorator(function):
+        if event_type in _handlers:
+            raise ImproperlyConfigured(f"A handler for Zoom event {event_type!r} is already registered.")
+        _handlers[event_type] = Handler(function=function, needs_connection=needs_connection)
+        return function
+
+    return decorator
+
+
+def handler_for(event_type):
+    return _handlers.get(event_type)
+
+
+def context_build(*, event, payload):
+    body = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
+    zoom_object = body.get("object") if isinstance(body.get("object"), dict) else {}
+    account_id = body.get("account_id") or zoom_object.get("account_id") or ""
+    zoom_user_id = body.get("user_id") or zoom_object.get("host_id") or zoom_object.get("meeting_host_id") or ""
+    connection = connection_selectors.connection_for_zoom_user(zoom_account_id=str(account_id), zoom_user_id=str(zoom_user_id))
+    return WebhookContext(event=event, payload=payload, connection=connection)
+
+
+def dispatch(context):
+    handler = handler_for(context.event.event_type)
+    if handler is None:
+        raise EventIgnored(f"CohortStudio does not handle {context.event.event_type or 'untyped'} events.")
+    if handler.needs_connection and context.connection is None:
+        raise EventIgnored("No organization is connected to the Zoom user or account of this event.")
+    handler.function(context=context)

@@ -1,0 +1,179 @@
+"""Processing stored webhook events: claim, dispatch to the handler, record the outcome, drain a backlog.
+
+Nothing here queues a task itself: a drain is handed `publish_drain` by its task, so the inbox
+never imports the tasks that call it.
+"""
+
+import contextlib
+import json
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from ..exceptions import ZoomRateLimited, ZoomUnavailable
+from ..models import WebhookEvent, WebhookState, ZoomConnection
+from ..tuning import (
+    DRAIN_FIRST,
+    DRAIN_HELPER,
+    DRAIN_LOOK_AGAIN,
+    LAST_WEBHOOK_RESOLUTION,
+    WEBHOOK_CLAIM,
+    WEBHOOK_DRAIN_BATCH,
+    WEBHOOK_DRAIN_HELPERS,
+    WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS,
+    WEBHOOK_DRAIN_PENDING_KEY,
+    WEBHOOK_DRAIN_SECONDS,
+    WEBHOOK_EVENT_RETENTION,
+    WEBHOOK_MAX_ATTEMPTS,
+    WEBHOOK_PRUNE_BATCH,
+    WEBHOOK_RETRY_DELAY,
+)
+from . import dispatch, selectors
+
+logger = logging.getLogger(__name__)
+
+
+def webhook_event_process(*, event_id):
+    """Run the handler of a stored event once; safe to call twice or concurrently."""
+    claimed = webhook_events_claim(limit=1, event_ids=[event_id])
+    if not claimed:  # processed already, or another worker holds it
+        return WebhookEvent.objects.filter(pk=event_id).first()
+    return _webhook_event_handle(claimed[0])
+
+
+def webhook_events_claim(*, limit, event_ids=None):
+    """Claim up to `limit` waiting events (of `event_ids` when given), oldest first, for this worker alone.
+
+    Rows another worker is claiming are skipped rather than waited for, so drains run side by side.
+    """
+    now = timezone.now()
+    waiting = WebhookEvent.objects.filter(selectors.webhook_events_waiting_filter(now=now))
+    if event_ids is not None:
+        waiting = waiting.filter(pk__in=event_ids)
+    with transaction.atomic():
+        events = list(waiting.select_for_update(skip_locked=True).order_by("received_at", "pk")[:limit])
+        WebhookEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+            attempts=F("attempts") + 1, claimed_until=now + WEBHOOK_CLAIM
+        )
+    for event in events:
+        event.attempts += 1
+        event.claimed_until = now + WEBHOOK_CLAIM
+    return events
+
+
+def _webhook_event_handle(event):
+    """Dispatch a claimed event to its handler and record the outcome."""
+    payload = json.loads(event.raw_body)
+    context = dispatch.context_build(event=event, payload=payload)
+    if context.connection is not None and _last_webhook_is_stale(context.connection, event.received_at):
+        ZoomConnection.objects.filter(pk=context.connection.pk).exclude(last_webhook_at__gte=event.received_at).update(
+            last_webhook_at=event.received_at
+        )
+    event.organization = context.organization
+    event.error = ""
+    try:
+        dispatch.dispatch(context)
+    except dispatch.EventIgnored as ignored:
+        event.state = WebhookState.IGNORED
+        event.error = ignored.reason
+    except (ZoomUnavailable, ZoomRateLimited) as error:
+        retry_at = getattr(error, "retry_at", None) or timezone.now() + WEBHOOK_RETRY_DELAY
+        event.error = error.user_message
+        if event.attempts >= WEBHOOK_MAX_ATTEMPTS:
+            event.state = WebhookState.FAILED
+        else:
+            event.claimed_until = retry_at
+            event.save(update_fields=["organization", "error", "claimed_until"])
+            return event
+    except Exception as error:
+        logger.exception("zoom webhook event %s (%s) failed", event.pk, event.event_type)
+        event.state = WebhookState.FAILED
+        event.error = f"{type(error).__name__}: {error}"
+    else:
+        event.state = WebhookState.PROCESSED
+    event.processed_at = timezone.now()
+    event.claimed_until = None
+    event.save(update_fields=["organization", "state", "error", "processed_at", "claimed_until"])
+    logger.info("zoom webhook event %s %s -> %s", event.pk, event.event_type, event.state)
+    return event
+
+
+def _last_webhook_is_stale(connection, received_at):
+    """Whether the connection's "last webhook" is older than this event by more than it is shown with.
+
+    Operators read it to the minute, so a burst of events writes it about once a minute, not once an event.
+    """
+    last = connection.last_webhook_at
+    return last is None or last < received_at - LAST_WEBHOOK_RESOLUTION
+
+
+def webhook_events_sweep(*, publish_drain):
+    """Queue a drain when stored events wait that no drain took (broker down, worker lost) or a retry is due."""
+    overdue = selectors.webhook_events_overdue_exist()
+    if overdue:
+        publish_drain(kind=DRAIN_LOOK_AGAIN)
+    return overdue
+
+
+def webhook_events_prune(*, now=None):
+    """Delete deliveries received more than WEBHOOK_EVENT_RETENTION ago that are finished (not waiting or retrying).
+
+    In batches, so a large table never holds one long transaction. Returns how many were deleted.
+    """
+    cutoff = (now or timezone.now()) - WEBHOOK_EVENT_RETENTION
+    finished = WebhookEvent.objects.filter(received_at__lt=cutoff).exclude(state=WebhookState.RECEIVED)
+    deleted = 0
+    while batch := list(finished.order_by().values_list("pk", flat=True)[:WEBHOOK_PRUNE_BATCH]):
+        deleted += WebhookEvent.objects.filter(pk__in=batch).delete()[1].get(WebhookEvent._meta.label, 0)
+    if deleted:
+        logger.info("zoom webhook events pruned: %s received before %s", deleted, cutoff.isoformat())
+    return deleted
+
+
+def webhook_events_reset(*, event_ids):
+    """Put events back to "received", to be processed again (`jobs.webhook_events_reprocess` queues them)."""
+    return WebhookEvent.objects.filter(pk__in=event_ids).update(
+        state=WebhookState.RECEIVED, claimed_until=None, processed_at=None, error=""
+    )
+
+
+def cache_delete_quietly(key):
+    with contextlib.suppress(RedisError):
+        cache.delete(key)
+
+
+def webhook_events_drain(*, publish_drain, kind=DRAIN_FIRST):
+    """Process stored events waiting for a worker, oldest first, batch by batch, until none is left.
+
+    A first drain lets go of the pending flag before its first batch, so an event stored after
+    that asks for a new drain; a web process that saw the flag may still skip asking for up to
+    WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS, hence one more look that long after this drain ends.
+    A backlog larger than a batch brings helpers, up to WEBHOOK_DRAIN_HELPERS at once.
+    `publish_drain(kind=..., countdown=...)` queues another drain task. Returns how many events were processed.
+    """
+    if kind == DRAIN_FIRST:
+        cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
+    processed, helpers = 0, 0
+    deadline = time.monotonic() + WEBHOOK_DRAIN_SECONDS
+    while True:
+        if time.monotonic() >= deadline:
+            # Work may be left and a task has a time limit: a fresh drain carries on.
+            publish_drain(kind=DRAIN_LOOK_AGAIN)
+            return processed
+        events = webhook_events_claim(limit=WEBHOOK_DRAIN_BATCH)
+        if not events:
+            break
+        if kind != DRAIN_HELPER and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
+            helpers += 1
+            publish_drain(kind=DRAIN_HELPER)
+        for event in events:
+            _webhook_event_handle(event)
+        processed += len(events)
+    if kind == DRAIN_FIRST or (kind == DRAIN_LOOK_AGAIN and processed):
+        publish_drain(kind=DRAIN_LOOK_AGAIN, countdown=WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS * 2)
+    return processed

@@ -1,0 +1,33 @@
+"""New meeting ID: a fresh meeting replaces a class's meeting, and every student is registered again."""
+
+import logging
+
+from django.utils import timezone
+
+from ..connection.tokens import connection_client
+from ..exceptions import ZoomError, ZoomNotFound
+from ..models import MeetingStatus, SyncStatus, ZoomMeeting
+from . import meetings
+from .registrants import registrants_reset, registrants_sync
+
+logger = logging.getLogger(__name__)
+
+
+def meeting_replace(*, meeting_pk):
+    """Create a new meeting, delete the old one on Zoom, re-register students and email their new links."""
+    meeting = ZoomMeeting.objects.select_related("organization").get(pk=meeting_pk)
+    old_zoom_meeting_id = meeting.zoom_meeting_id
+    ZoomMeeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id=None, status=MeetingStatus.CREATING)
+    try:
+        meetings.meeting_create(meeting_pk=meeting.pk)
+    except ZoomError:
+        ZoomMeeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id=old_zoom_meeting_id)
+        raise
+    if old_zoom_meeting_id:
+        try:
+            connection_client(organization=meeting.organization).meeting_delete(meeting_id=old_zoom_meeting_id)
+        except ZoomNotFound:
+            logger.info("the replaced zoom meeting was already gone")
+    registrants_reset(meeting_pk=meeting.pk)
+    ZoomMeeting.objects.filter(pk=meeting.pk).update(sync_status=SyncStatus.RUNNING, sync_started_at=timezone.now())
+    return registrants_sync(meeting_pk=meeting.pk)
