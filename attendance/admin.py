@@ -6,7 +6,14 @@ from .models import AttendanceOverride, AttendanceRecord, Participant, PresenceS
 @admin.register(PresenceSignal)
 class PresenceSignalAdmin(admin.ModelAdmin):
     list_display = (
-        "occurred_at", "kind", "display_name", "email", "class_session", "source", "reconciled", "received_at"
+        "occurred_at",
+        "kind",
+        "display_name",
+        "email",
+        "class_session",
+        "source",
+        "reconciled",
+        "received_at",
     )
     list_filter = ("kind", "source", "reconciled")
     search_fields = ("display_name", "email", "external_id", "session_key", "participant_key", "class_session__title")
@@ -22,7 +29,13 @@ class PresenceSignalAdmin(admin.ModelAdmin):
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__", "email", "class_session", "registration", "match_method", "first_joined_at", "last_left_at",
+        "__str__",
+        "email",
+        "class_session",
+        "registration",
+        "match_method",
+        "first_joined_at",
+        "last_left_at",
         "seconds_present",
     )
     list_filter = ("match_method", "source", "reconciled")
@@ -34,11 +47,20 @@ class ParticipantAdmin(admin.ModelAdmin):
 @admin.register(AttendanceRecord)
 class AttendanceRecordAdmin(admin.ModelAdmin):
     list_display = (
-        "registration", "class_session", "first_joined_at", "last_left_at", "seconds_present", "reconciled", "updated_at"
+        "registration",
+        "class_session",
+        "first_joined_at",
+        "last_left_at",
+        "seconds_present",
+        "reconciled",
+        "updated_at",
     )
     list_filter = ("reconciled",)
     search_fields = (
-        "registration__email", "registration__first_name", "registration__last_name", "class_session__title"
+        "registration__email",
+        "registration__first_name",
+        "registration__last_name",
+        "class_session__title",
     )
     list_select_related = ("registration", "class_session")
     raw_id_fields = ("organization", "class_session", "registration")
@@ -49,7 +71,11 @@ class AttendanceOverrideAdmin(admin.ModelAdmin):
     list_display = ("registration", "class_session", "status", "reason", "set_by", "set_at")
     list_filter = ("status",)
     search_fields = (
-        "registration__email", "registration__first_name", "registration__last_name", "reason", "set_by__email"
+        "registration__email",
+        "registration__first_name",
+        "registration__last_name",
+        "reason",
+        "set_by__email",
     )
     list_select_related = ("registration", "class_session", "set_by")
     raw_id_fields = ("organization", "class_session", "registration", "set_by")

@@ -176,8 +176,9 @@ def attendance_for_class(*, class_session):
         for registration in registrations
     ]
     unmatched = list(
-        Participant.objects.filter(organization=organization, class_session=class_session, registration__isnull=True)
-        .order_by("first_joined_at", "display_name", "id")
+        Participant.objects.filter(
+            organization=organization, class_session=class_session, registration__isnull=True
+        ).order_by("first_joined_at", "display_name", "id")
     )
     return ClassAttendance(
         class_session=class_session,
@@ -340,7 +341,8 @@ def attendance_for_student(*, registrations):
     return found
 
 
-# A long roster renders this many students at a time (as the class and Zoom rosters do); counts and the CSV cover the whole class.
+# A long roster renders this many students at a time (as the class and Zoom rosters do);
+# counts and the CSV cover the whole class.
 ATTENDANCE_PAGE_SIZE = 50
 
 

@@ -216,9 +216,21 @@ def _participants_refresh(*, class_session, participants, signals_scope, also_re
     the ends of their meeting runs; a single join or leave scopes it to one
     participant so the rest of the meeting is not read.
     """
-    signals = PresenceSignal.objects.filter(class_session=class_session).filter(signals_scope).only(
-        "source", "session_key", "participant_key", "kind", "occurred_at", "registration", "email",
-        "display_name", "reconciled", "external_id",
+    signals = (
+        PresenceSignal.objects.filter(class_session=class_session)
+        .filter(signals_scope)
+        .only(
+            "source",
+            "session_key",
+            "participant_key",
+            "kind",
+            "occurred_at",
+            "registration",
+            "email",
+            "display_name",
+            "reconciled",
+            "external_id",
+        )
     )
     by_participant = defaultdict(list)
     session_ends = defaultdict(list)

@@ -97,4 +97,3 @@ def participant_assign_view(request, class_id):
     services.participant_assign(participant=participant, registration=registration, by=request.user)
     messages.success(request, f"{participant} now counts for {registration.full_name}.")
     return _back(request, class_session.pk)
-

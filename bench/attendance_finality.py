@@ -100,7 +100,7 @@ def burst_build(*, meeting, registrants, rng):
     burst = Burst()
     timeline = [(started_at, 0, envelope("meeting.started", started_at, {}))]
     participant_number = 16778240
-    for index, registrant in enumerate(registrants):
+    for registrant in registrants:
         registration = registrant.registration
         person = {
             "id": f"zu{registrant.registrant_id}",
@@ -231,7 +231,9 @@ def main():
         "every student's seconds present equal the burst's"
         if not mismatches
         else f"{len(mismatches)} of {STUDENTS} students differ from the burst's seconds, e.g. registration "
-        + ", ".join(f"{registration_id}: expected {want}, recorded {got}" for registration_id, want, got in mismatches[:3])
+        + ", ".join(
+            f"{registration_id}: expected {want}, recorded {got}" for registration_id, want, got in mismatches[:3]
+        )
     )
     body = f"""
 {STUDENTS} students, all pre-registered, join within the meeting's first minute, leave and rejoin one to three
@@ -255,7 +257,9 @@ processing meanwhile. Seed {SEED}.
         title=f"Attendance finality after a {len(burst.bodies)}-event burst",
         database_url_query=arguments.database_url_query,
     )
-    command = f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
+    command = (
+        f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
+    )
     results_section_write(key=key, title=title, command=command, machine=machine, body=body)
     say(f"accepted {accepted_rate:.1f} events/s, p50 {ms(p50)}, p99 {ms(p99)}; attendance final after {final_text}")
     return 0 if final_seconds is not None and not failed and not mismatches and not outcome.failures else 1

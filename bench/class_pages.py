@@ -182,9 +182,12 @@ def latencies_of(*, port, path, cookie, expected_text):
 def main():
     arguments = bench_arguments(__doc__.split("\n", 1)[0])
     rows = []
-    with ZoomStandIn(ZOOM_STANDIN_PORT) as zoom, Stack(
-        name="class_pages", ports=PORTS, database_url_query=arguments.database_url_query, zoom_api_url=zoom.api_url
-    ) as stack:
+    with (
+        ZoomStandIn(ZOOM_STANDIN_PORT) as zoom,
+        Stack(
+            name="class_pages", ports=PORTS, database_url_query=arguments.database_url_query, zoom_api_url=zoom.api_url
+        ) as stack,
+    ):
         from django.conf import settings
 
         organization, trainer, classes = classes_prepare()
@@ -225,9 +228,13 @@ CohortStudio's own cost and real Zoom adds its round trip to the Zoom page. The 
 {table}
 """
     key, title = section_key_and_title(
-        key="class_pages", title="Class, Zoom and attendance pages at 5 and 500 students", database_url_query=arguments.database_url_query
+        key="class_pages",
+        title="Class, Zoom and attendance pages at 5 and 500 students",
+        database_url_query=arguments.database_url_query,
     )
-    command = f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
+    command = (
+        f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
+    )
     results_section_write(key=key, title=title, command=command, machine=machine, body=body)
     return 0
 

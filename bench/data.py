@@ -34,7 +34,9 @@ def organization_with_trainer(*, name):
     User = get_user_model()
     with transaction.atomic():
         organization = Organization.objects.create(name=name, slug=f"bench-{secrets.token_hex(4)}", timezone="UTC")
-        trainer = User.objects.create_user(email=f"trainer-{organization.slug}@bench.example.com", password=TRAINER_PASSWORD)
+        trainer = User.objects.create_user(
+            email=f"trainer-{organization.slug}@bench.example.com", password=TRAINER_PASSWORD
+        )
         EmailAddress.objects.create(user=trainer, email=trainer.email, primary=True, verified=True)
         Membership.objects.create(organization=organization, user=trainer, role=Role.TRAINER)
         connection = ZoomConnection(

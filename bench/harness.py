@@ -136,7 +136,11 @@ class Stack:
         }
         return subprocess.run(
             ["bash", str(REPO / "scripts" / "test-services.sh"), action],
-            env=env, check=check, capture_output=True, text=True, timeout=120,
+            env=env,
+            check=check,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     def _services_start(self):
@@ -148,7 +152,9 @@ class Stack:
         started = self._services_script("start")
         exported = dict(re.findall(r"^export (\w+)=(\S+)$", started.stdout, flags=re.MULTILINE))
         self.database_url = exported["DATABASE_URL"]
-        database_url = f"{self.database_url}?{self.database_url_query}" if self.database_url_query else self.database_url
+        database_url = (
+            f"{self.database_url}?{self.database_url_query}" if self.database_url_query else self.database_url
+        )
         self.env = self._production_env(database_url=database_url, redis_url=exported["REDIS_URL"])
         # The benchmark process itself uses Django (to create rows, count queries) with the same settings.
         for name in INHERITED_SETTINGS:
@@ -199,7 +205,11 @@ class Stack:
     def run_manage(self, *arguments):
         completed = subprocess.run(
             [str(VENV_BIN / "python"), "manage.py", *arguments],
-            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=300,
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if completed.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{completed.stdout}\n{completed.stderr}")
@@ -275,7 +285,9 @@ class Stack:
             "OS": _os_name(),
             "Python": platform.python_version(),
             "Django": django.get_version(),
-            "PostgreSQL": f"{postgres_version} (fsync=off, synchronous_commit=off, as scripts/test-services.sh starts it)",
+            "PostgreSQL": (
+                f"{postgres_version} (fsync=off, synchronous_commit=off, as scripts/test-services.sh starts it)"
+            ),
             "Redis": redis_version,
             "gunicorn": f"{web['workers']} workers x {web['threads']} threads (gthread), gunicorn.conf.py defaults",
             "Celery worker": (
@@ -283,7 +295,8 @@ class Stack:
                 "(web first, as on separate machines)"
             ),
             "load average (1, 5, 15 min) at start": load_average(),
-            "DATABASE_URL options": self.database_url_query or "none (the settings keep connections for 60 s: CONN_MAX_AGE)",
+            "DATABASE_URL options": self.database_url_query
+            or "none (the settings keep connections for 60 s: CONN_MAX_AGE)",
             "code": _code_version(),
             "run at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         }
@@ -389,7 +402,7 @@ def bench_arguments(description):
         "--database-url-query",
         default="",
         metavar="OPTIONS",
-        help='query string added to DATABASE_URL for every process, as a deployment would set it, e.g. '
+        help="query string added to DATABASE_URL for every process, as a deployment would set it, e.g. "
         '"conn_max_age=60" (its results get a section of their own)',
     )
     return parser.parse_args()

@@ -197,7 +197,7 @@ async def _send(connection, factory, sequence, outcome, started, expected_status
     method, path, headers, body = factory(sequence)
     try:
         status = await asyncio.wait_for(connection.request(method, path, headers, body), REQUEST_TIMEOUT)
-    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, HttpError, ValueError) as error:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, HttpError, ValueError) as error:
         connection.close()
         name = type(error).__name__
         outcome.errors[name] = outcome.errors.get(name, 0) + 1
@@ -226,7 +226,7 @@ async def _fixed_rate(*, port, factory, rate, count, max_connections, expected_s
         # so a server slower than the offered rate cannot stretch the run without bound.
         try:
             await asyncio.wait_for(slots.acquire(), scheduled + REQUEST_TIMEOUT - time.monotonic())
-        except asyncio.TimeoutError:
+        except TimeoutError:
             outcome.errors["TimeoutError"] = outcome.errors.get("TimeoutError", 0) + 1
             return
         try:

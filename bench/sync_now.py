@@ -50,8 +50,8 @@ def _prepare(base_url):
     from orgs.models import Membership, Organization
     from zoom_integration import jobs
     from zoom_integration.connection import services
-    from zoom_integration.scheduling import meetings
     from zoom_integration.models import ZoomMeeting
+    from zoom_integration.scheduling import meetings
     from zoom_simulator import services as simulator
 
     User = get_user_model()
@@ -99,8 +99,8 @@ def _sync(meeting, calls):
     from django.core import mail
     from django.test.utils import override_settings
 
-    from zoom_integration.scheduling import registrants
     from zoom_integration.models import ZoomRegistrant
+    from zoom_integration.scheduling import registrants
 
     calls.clear()
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
@@ -118,7 +118,9 @@ def main():
     key, title = section_key_and_title(
         key="sync_now", title="Sync now for 500 students", database_url_query=arguments.database_url_query
     )
-    with Stack(name="sync_now", ports=PORTS, zoom_simulator=True, database_url_query=arguments.database_url_query) as stack:
+    with Stack(
+        name="sync_now", ports=PORTS, zoom_simulator=True, database_url_query=arguments.database_url_query
+    ) as stack:
         stack.start_web()
         machine = stack.machine_facts()
         calls = _count_zoom_calls()
@@ -151,8 +153,10 @@ Must hold: at most ceil({STUDENTS}/{BATCH}) = {registrant_calls_limit} add-regis
 """
     results_section_write(key=key, title=title, command=COMMAND, machine=machine, body=body)
     batch_calls = first[1].get("POST /meetings/{id}/batch_registrants", 0)
-    ok = first[2] == STUDENTS and batch_calls <= registrant_calls_limit and not any(
-        "batch_registrants" in call or call.startswith("POST") for call in second[1]
+    ok = (
+        first[2] == STUDENTS
+        and batch_calls <= registrant_calls_limit
+        and not any("batch_registrants" in call or call.startswith("POST") for call in second[1])
     )
     return 0 if ok else 1
 

@@ -70,7 +70,10 @@ def wait_until_processed(tag, *, timeout):
 def run_offered_rate(stack):
     say(f"warming up: 100 signed events/s for 2 s, then {OFFERED_RATE}/s for {OFFERED_SECONDS} s (measured)")
     loadgen.fixed_rate(
-        port=stack.ports.web, factory=loadgen.ParticipantJoinedRequests(secret=stack.webhook_secret), rate=100, seconds=2
+        port=stack.ports.web,
+        factory=loadgen.ParticipantJoinedRequests(secret=stack.webhook_secret),
+        rate=100,
+        seconds=2,
     )
     factory = loadgen.ParticipantJoinedRequests(secret=stack.webhook_secret)
     outcome = loadgen.fixed_rate(port=stack.ports.web, factory=factory, rate=OFFERED_RATE, seconds=OFFERED_SECONDS)
@@ -165,7 +168,7 @@ def main():
     )
     ratio_rows = "\n".join(
         f"| {number} | {alone:.2f} | {shared:.2f} |"
-        for number, (alone, shared) in enumerate(zip(alone_ratios, shared_ratios), start=1)
+        for number, (alone, shared) in enumerate(zip(alone_ratios, shared_ratios, strict=True), start=1)
     )
 
     body = f"""
@@ -212,7 +215,9 @@ processing (claiming, looking the connection up, recording the outcome) on the C
     key, title = section_key_and_title(
         key="webhook_ingestion", title="Webhook ingestion", database_url_query=arguments.database_url_query
     )
-    command = f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
+    command = (
+        f"{COMMAND} --database-url-query {arguments.database_url_query}" if arguments.database_url_query else COMMAND
+    )
     results_section_write(key=key, title=title, command=command, machine=machine, body=body)
     say(
         f"offered {OFFERED_RATE}/s: accepted {accepted_rate:.1f}/s, p50 {ms(p50)}, p99 {ms(p99)}, "

@@ -2,6 +2,7 @@
 
 import time
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -21,8 +22,6 @@ def _database():
 def _redis():
     if not settings.REDIS_URL:
         return "redis", True, {"configured": False}
-    import redis
-
     started = time.monotonic()
     client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
     client.ping()

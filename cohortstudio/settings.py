@@ -18,7 +18,6 @@ LOCAL_DIR = BASE_DIR / ".local"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
-EMBEDDED = DEBUG and "DATABASE_URL" not in env
 
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="embedded-default-insecure-key-do-not-use-in-production")
@@ -90,7 +89,10 @@ if not SQLITE:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if SQLITE:
     # WAL lets the webhook write while a page reads; waits rather than fails when busy.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -31,7 +31,9 @@ class ClassSessionForm(forms.Form):
     timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
     delivery_mode = forms.ChoiceField(choices=DeliveryMode.choices, label="Delivery mode", initial=DeliveryMode.VIRTUAL)
     location = forms.CharField(
-        label="Location or notes", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="Location or notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The address for an in-person class, or notes for students.",
     )
     capacity = forms.IntegerField(min_value=1, initial=30, help_text="How many students can register.")
@@ -93,6 +95,8 @@ class RegistrationForm(forms.Form):
 class BulkRegistrationForm(forms.Form):
     lines = forms.CharField(
         label="Students, one per line",
-        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "Ada Lovelace <ada@example.com>\nGrace,Hopper,grace@example.com"}),
+        widget=forms.Textarea(
+            attrs={"rows": 8, "placeholder": "Ada Lovelace <ada@example.com>\nGrace,Hopper,grace@example.com"}
+        ),
         help_text="Each line is “Name <email>” or CSV “first,last,email”.",
     )

@@ -176,7 +176,9 @@ class CalendarFeed(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization", "kind"], name="calendar_feed_one_per_scope"),
             models.UniqueConstraint(
-                fields=["user", "kind"], condition=models.Q(organization__isnull=True), name="calendar_feed_one_student_feed"
+                fields=["user", "kind"],
+                condition=models.Q(organization__isnull=True),
+                name="calendar_feed_one_student_feed",
             ),
         ]
 

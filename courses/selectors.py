@@ -67,10 +67,6 @@ def class_sessions_upcoming(*, organization, limit=None):
     return queryset[:limit] if limit else queryset
 
 
-def class_sessions_for_feed(*, organization):
-    return ClassSession.objects.filter(organization=organization).select_related("course", "organization")
-
-
 def registrations_for_student(*, student):
     """Every registration of this student across organizations, upcoming first."""
     return list(

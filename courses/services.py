@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohortstudio.mail import email_send
-from django.conf import settings
 
 from . import extensions
 from .calendar import feed as feed_ics
@@ -27,9 +27,7 @@ from .models import (
     Registration,
     RegistrationStatus,
 )
-
-CLASS_SCHEDULE_FIELDS = ("title", "starts_at", "duration_minutes", "timezone")
-
+from .selectors import calendar_feed_classes, registrations_due_for_reminder
 
 # Courses ------------------------------------------------------------------
 
@@ -108,7 +106,9 @@ def class_session_update(*, class_session, options=None, **values):
     if "capacity" in values:
         confirmed = class_session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
         if values["capacity"] < confirmed:
-            raise ValidationError({"capacity": f"{confirmed} students are already registered; capacity can't be lower."})
+            raise ValidationError(
+                {"capacity": f"{confirmed} students are already registered; capacity can't be lower."}
+            )
     for name, value in values.items():
         setattr(class_session, name, value)
     rescheduled = any(name in changes for name in ("starts_at", "duration_minutes"))
@@ -222,8 +222,8 @@ def registration_create(*, class_session, first_name, last_name, email):
     """
     first_name, last_name, email = _clean_person(first_name, last_name, email)
     with transaction.atomic():
-        class_session = ClassSession.objects.select_for_update().select_related("course", "organization").get(
-            pk=class_session.pk
+        class_session = (
+            ClassSession.objects.select_for_update().select_related("course", "organization").get(pk=class_session.pk)
         )
         if class_session.is_cancelled:
             raise ValidationError("This class was cancelled; registration is closed.")
@@ -330,9 +330,7 @@ def registration_cancel(*, registration, by):
 
 
 def _after_cancellation(registration, by):
-    _send_registration_email(
-        registration, "registration_cancelled", cancelled_invite=True, extra={"cancelled_by": by}
-    )
+    _send_registration_email(registration, "registration_cancelled", cancelled_invite=True, extra={"cancelled_by": by})
     for hook in extensions.registration_hooks:
         hook(registration=registration, event="cancelled")
 
@@ -374,8 +372,6 @@ def reminders_send_due(*, now=None):
     Rows are claimed (marked sent) under a row lock before mailing, so two beat
     runs or workers never send the same reminder twice.
     """
-    from .selectors import registrations_due_for_reminder
-
     now = now or timezone.now()
     sent = 0
     for sent_field, lead, template in REMINDERS:
@@ -406,8 +402,6 @@ def calendar_feed_get_or_create(*, user, organization=None):
 
 
 def calendar_feed_render(*, feed):
-    from .selectors import calendar_feed_classes
-
     registrations, class_sessions = calendar_feed_classes(feed=feed)
     join_by_class = {}
     if registrations:

@@ -45,7 +45,9 @@ def privacy_view(request):
 
 @member_required
 def course_list_view(request):
-    page = Paginator(selectors.course_list(organization=request.organization), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.course_list(organization=request.organization), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     upcoming = selectors.class_sessions_upcoming(organization=request.organization, limit=5)
     feed = services.calendar_feed_get_or_create(user=request.user, organization=request.organization)
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token]))
@@ -177,7 +179,11 @@ def class_edit_view(request, class_id):
         else:
             messages.success(request, "Class saved." if changes else "Nothing changed.")
             return redirect("courses:class_detail", class_id=class_session.pk)
-    return render(request, "courses/class_form.html", {"form": form, "course": class_session.course, "class_session": class_session})
+    return render(
+        request,
+        "courses/class_form.html",
+        {"form": form, "course": class_session.course, "class_session": class_session},
+    )
 
 
 def _delete_options(class_session):
@@ -272,9 +278,7 @@ def registration_cancel_view(request, registration_id):
 
 
 def public_register_view(request, token):
-    class_session = get_object_or_404(
-        ClassSession.objects.select_related("course", "organization"), public_token=token
-    )
+    class_session = get_object_or_404(ClassSession.objects.select_related("course", "organization"), public_token=token)
     confirmed = class_session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
     closed_reason = None
     if class_session.is_cancelled:
@@ -290,8 +294,17 @@ def public_register_view(request, token):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            return render(request, "courses/public_registered.html", {"class_session": class_session, "registration": registration})
-    context = {"class_session": class_session, "form": form, "closed_reason": closed_reason, "seats_left": max(class_session.capacity - confirmed, 0)}
+            return render(
+                request,
+                "courses/public_registered.html",
+                {"class_session": class_session, "registration": registration},
+            )
+    context = {
+        "class_session": class_session,
+        "form": form,
+        "closed_reason": closed_reason,
+        "seats_left": max(class_session.capacity - confirmed, 0),
+    }
     return render(request, "courses/public_register.html", context)
 
 

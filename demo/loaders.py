@@ -22,8 +22,8 @@ from courses.models import ClassSession
 from orgs.models import Membership
 from zoom_integration import jobs
 from zoom_integration.connection import services
-from zoom_integration.scheduling import meetings, registrants
 from zoom_integration.models import ZoomConnection, ZoomMeeting
+from zoom_integration.scheduling import meetings, registrants
 from zoom_simulator import services as simulator
 from zoom_simulator.models import Meeting as SimulatedMeeting
 
@@ -99,7 +99,7 @@ def _meeting_for(class_session):
 
 
 def _hold_past_meeting(meeting):
-    """Replay the past class on the simulator: joins, a rejoin, a guest, an early leaver, then summary and recordings."""
+    """Replay the past class on the simulator: joins, a rejoin, a guest, an early leaver, a summary, recordings."""
     registrants.registrants_sync(meeting_pk=meeting.pk)
     class_session = meeting.class_session
     start, end = class_session.starts_at, class_session.ends_at
@@ -115,7 +115,9 @@ def _hold_past_meeting(meeting):
         simulator.participant_join(meeting=simulated, registrant=person, at=joined_at)
         stayed.append(person)
     simulator.participant_join(meeting=simulated, name="Guest (phone)", at=start + timedelta(minutes=20))
-    participants = {p.registrant_id: p for p in simulated.instances.first().participants.filter(leave_time__isnull=True)}
+    participants = {
+        p.registrant_id: p for p in simulated.instances.first().participants.filter(leave_time__isnull=True)
+    }
     for index, person in enumerate(stayed):
         participant = participants.get(person.pk)
         if participant is None:

@@ -16,8 +16,6 @@ class CurrentOrganizationMiddleware:
     def __call__(self, request):
         request.membership = None
         if request.user.is_authenticated:
-            request.membership = membership_current(
-                user=request.user, organization_id=request.session.get(SESSION_KEY)
-            )
+            request.membership = membership_current(user=request.user, organization_id=request.session.get(SESSION_KEY))
         request.organization = request.membership.organization if request.membership else None
         return self.get_response(request)

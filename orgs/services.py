@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -7,8 +8,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cohortstudio.mail import email_send
-from django.conf import settings
 
+from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organization, Role
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -43,8 +44,6 @@ def organization_update(*, organization, name, timezone_name, attendance_thresho
 
 def organization_choose(*, request, organization_id):
     """Make `organization_id` the current organization of this session, if the user belongs to it."""
-    from .middleware import SESSION_KEY
-
     if not Membership.objects.filter(user=request.user, organization_id=organization_id).exists():
         raise PermissionDenied("You are not a member of that organization.")
     request.session[SESSION_KEY] = int(organization_id)

@@ -92,7 +92,9 @@ def members_view(request):
 
 @owner_required
 def member_remove_view(request, membership_id):
-    membership = get_for_org_or_404(Membership.objects.select_related("user"), organization=request.organization, pk=membership_id)
+    membership = get_for_org_or_404(
+        Membership.objects.select_related("user"), organization=request.organization, pk=membership_id
+    )
     if request.method == "POST":
         try:
             membership_remove(membership=membership)
@@ -116,7 +118,9 @@ def invitation_revoke_view(request, invitation_id):
 def invitation_accept_view(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
     if not request.user.is_authenticated:
-        messages.info(request, f"Sign in or create an account as {invitation.email} to join {invitation.organization.name}.")
+        messages.info(
+            request, f"Sign in or create an account as {invitation.email} to join {invitation.organization.name}."
+        )
         return render(request, "orgs/invitation_accept.html", {"invitation": invitation})
     if request.method == "POST":
         try:

@@ -38,8 +38,8 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
     assert "owner@demo.cohortstudio.io" in output and "connected to the Zoom simulator" in output
     organization = Organization.objects.get(slug="demo-training-co")
     assert ZoomConnection.objects.get(organization=organization).status == "connected"
-    upcoming, past = (
-        ClassSession.objects.filter(organization=organization, delivery_mode="virtual").order_by("-starts_at")
+    upcoming, past = ClassSession.objects.filter(organization=organization, delivery_mode="virtual").order_by(
+        "-starts_at"
     )
     assert ZoomMeeting.objects.get(class_session=upcoming).is_ready
     assert ZoomRegistrant.objects.filter(meeting__class_session=upcoming, status="synced").count() == 25

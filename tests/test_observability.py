@@ -7,7 +7,9 @@ from cohortstudio.observability import ContextFilter, redact
 
 
 def test_redaction_removes_emails_tokens_and_secrets():
-    line = redact("POST /oauth/token refresh_token=abc.def&code=XYZ for ada@example.com Authorization: Bearer eyJhbGciOi.x.y")
+    line = redact(
+        "POST /oauth/token refresh_token=abc.def&code=XYZ for ada@example.com Authorization: Bearer eyJhbGciOi.x.y"
+    )
     assert "ada@example.com" not in line and "abc.def" not in line and "XYZ" not in line and "eyJhbGciOi" not in line
     assert "refresh_token=[redacted]" in line and "[email]" in line and "Bearer [redacted]" in line
 

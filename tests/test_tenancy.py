@@ -5,12 +5,11 @@ fails until it is told which object the id names).
 """
 
 import re
-
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from orgs.models import Invitation
 from tests.factories import (
@@ -29,9 +28,7 @@ def _walk(resolver, namespace=""):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from (
-                (name, str(entry.pattern) + route) for name, route in _walk(entry, prefix)
-            )
+            yield from ((name, str(entry.pattern) + route) for name, route in _walk(entry, prefix))
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{namespace}{entry.name}", str(entry.pattern)
 

@@ -83,7 +83,15 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 @admin.register(ZoomMeeting)
 class ZoomMeetingAdmin(admin.ModelAdmin):
-    list_display = ("zoom_meeting_id", "class_session", "organization", "status", "sync_status", "registration_enabled", "updated_at")
+    list_display = (
+        "zoom_meeting_id",
+        "class_session",
+        "organization",
+        "status",
+        "sync_status",
+        "registration_enabled",
+        "updated_at",
+    )
     list_filter = ("status", "sync_status")
     search_fields = ("zoom_meeting_id", "topic", "class_session__title", "organization__name")
     raw_id_fields = ("organization", "class_session")
@@ -127,4 +135,3 @@ class PendingZoomGrantAdmin(admin.ModelAdmin):
     list_display = ("zoom_email", "zoom_user_id", "created_at", "hold_until")
     search_fields = ("zoom_email", "zoom_user_id")
     exclude = ("access_token_encrypted", "refresh_token_encrypted", "session_binding")
-

@@ -7,9 +7,9 @@ from courses.extensions import JoinInfo, Panel
 
 from . import jobs, selectors
 from .connection import selectors as connection_selectors
-from .scheduling import registrants
 from .constants import FEATURE_MEETINGS
 from .models import MeetingStatus, ZoomMeeting, ZoomRegistrant
+from .scheduling import registrants
 
 CREATE_MEETING_FIELD = "create_zoom_meeting"
 DELETE_MEETING_OPTION = "delete_zoom_meeting"

@@ -12,8 +12,8 @@ from courses import extensions
 from courses.extensions import PortalSection
 
 from . import manage_page
-from .content import polls, recordings, summaries
 from .constants import FEATURE_POLLS, FEATURE_RECORDINGS, FEATURE_SUMMARIES
+from .content import polls, recordings, summaries
 from .exceptions import ZoomError
 from .feature_views import REQUEST_POLL_FORM, PollForm, feature_missing_message
 from .models import ZoomRecordingFile
@@ -30,7 +30,9 @@ def _rows(files, *, with_passcode=False):
     return [
         RecordingRow(
             recording_file=recording_file,
-            kind=recordings.recording_kind(recording_type=recording_file.recording_type, file_type=recording_file.file_type),
+            kind=recordings.recording_kind(
+                recording_type=recording_file.recording_type, file_type=recording_file.file_type
+            ),
             passcode=recording_file.passcode() if with_passcode else "",
         )
         for recording_file in files
@@ -45,7 +47,12 @@ def polls_section(*, request, class_session, meeting):
     if not meeting.is_ready:
         return None
     problem = feature_missing_message(organization=class_session.organization, feature=FEATURE_POLLS)
-    context = {"form": getattr(request, REQUEST_POLL_FORM, None) or PollForm(), "problem": problem, "polls": [], "error": ""}
+    context = {
+        "form": getattr(request, REQUEST_POLL_FORM, None) or PollForm(),
+        "problem": problem,
+        "polls": [],
+        "error": "",
+    }
     if not problem:
         try:
             context["polls"] = polls.polls_of_meeting(meeting=meeting)

@@ -14,8 +14,8 @@ from orgs.access import get_for_org_or_404, member_required, owner_required
 
 from . import meeting_views, selectors
 from .connection import selectors as connection_selectors
-from .content import polls, recordings, summaries
 from .constants import FEATURE_POLLS, FEATURE_RECORDINGS, FEATURE_SUMMARIES, POLL_QUESTION_MAX, POLL_TITLE_MAX
+from .content import polls, recordings, summaries
 from .exceptions import ZoomError, ZoomMissingScope, ZoomNeedsReconnect
 from .models import ConnectionStatus, ZoomRecordingFile, ZoomSummary
 
@@ -24,8 +24,12 @@ REQUEST_POLL_FORM = "zoom_poll_form"
 
 
 class PollForm(forms.Form):
-    title = forms.CharField(label="Poll title", required=False, widget=forms.TextInput(attrs={"maxlength": POLL_TITLE_MAX}))
-    question = forms.CharField(label="Question", required=False, widget=forms.TextInput(attrs={"maxlength": POLL_QUESTION_MAX}))
+    title = forms.CharField(
+        label="Poll title", required=False, widget=forms.TextInput(attrs={"maxlength": POLL_TITLE_MAX})
+    )
+    question = forms.CharField(
+        label="Question", required=False, widget=forms.TextInput(attrs={"maxlength": POLL_QUESTION_MAX})
+    )
     answers = forms.CharField(
         label="Answers",
         required=False,
@@ -99,7 +103,9 @@ def poll_create_view(request, class_id):
         except ZoomError as error:
             form.add_error(None, polls.poll_error_message(error))
         else:
-            messages.success(request, f"Poll “{poll.title}” pushed to Zoom. Launch it from the Zoom client during the class.")
+            messages.success(
+                request, f"Poll “{poll.title}” pushed to Zoom. Launch it from the Zoom client during the class."
+            )
             return _back(class_session, "polls")
     setattr(request, REQUEST_POLL_FORM, form)
     response = meeting_views.zoom_manage_view(request, class_id)
@@ -176,7 +182,9 @@ def recordings_refresh_view(request, class_id):
     except ZoomError as error:
         messages.warning(request, recordings.recording_error_message(error))
     else:
-        messages.success(request, f"Recordings are up to date with Zoom: {len(found)} file{'s' if len(found) != 1 else ''}.")
+        messages.success(
+            request, f"Recordings are up to date with Zoom: {len(found)} file{'s' if len(found) != 1 else ''}."
+        )
     return _back(class_session, "recordings")
 
 

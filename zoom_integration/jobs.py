@@ -157,4 +157,6 @@ def webhook_event_enqueue(event_id):
     except (OperationalError, RedisError):
         _broker_unavailable_until = now + BROKER_RETRY_PAUSE_SECONDS
         drain.cache_delete_quietly(WEBHOOK_DRAIN_PENDING_KEY)
-        logger.warning("zoom webhook event %s stored but not queued (broker unavailable); the sweeper will run it", event_id)
+        logger.warning(
+            "zoom webhook event %s stored but not queued (broker unavailable); the sweeper will run it", event_id
+        )

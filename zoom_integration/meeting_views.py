@@ -11,9 +11,9 @@ from orgs.access import member_required, owner_required
 
 from . import jobs, manage_page, selectors
 from .connection import selectors as connection_selectors
-from .scheduling import meetings
 from .constants import FEATURE_MEETINGS
 from .exceptions import ZoomError, ZoomNeedsReconnect
+from .scheduling import meetings
 
 ROSTER_PAGE_SIZE = 50
 
@@ -88,10 +88,13 @@ def meeting_replace_view(request, class_id):
             jobs.meeting_replace(meeting=meeting)
             messages.info(
                 request,
-                "Creating a new Zoom meeting. Registered students are registered on it again and emailed their new links.",
+                "Creating a new Zoom meeting. Registered students are registered on it again "
+                "and emailed their new links.",
             )
         return _back(class_session)
-    return render(request, "zoom_integration/meeting_replace.html", {"class_session": class_session, "meeting": meeting})
+    return render(
+        request, "zoom_integration/meeting_replace.html", {"class_session": class_session, "meeting": meeting}
+    )
 
 
 @member_required
@@ -143,7 +146,9 @@ def registrants_sync_view(request, class_id):
 
 
 class MeetingDefaultsForm(forms.Form):
-    waiting_room = forms.BooleanField(required=False, label="Waiting room", help_text="Students wait until you admit them.")
+    waiting_room = forms.BooleanField(
+        required=False, label="Waiting room", help_text="Students wait until you admit them."
+    )
     join_before_host = forms.BooleanField(
         required=False,
         label="Join before host",

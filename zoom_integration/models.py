@@ -129,9 +129,13 @@ class ZoomAccessRemoval(models.Model):
     zoom_email = models.EmailField(blank=True)
     deleted = models.JSONField(default=list, help_text="What CohortStudio deleted.")
     removed_at = models.DateTimeField()
-    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     zoom_reported_at = models.DateTimeField(null=True, blank=True, help_text="Zoom's deauthorization time.")
-    webhook_event = models.ForeignKey("WebhookEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    webhook_event = models.ForeignKey(
+        "WebhookEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-removed_at"]
@@ -162,7 +166,7 @@ class WebhookEvent(models.Model):
     claimed_until = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="A worker is processing it (or it waits for a retry) until then; the sweeper leaves it alone till then.",
+        help_text="A worker is processing it, or it waits for a retry, until then; the sweeper leaves it alone.",
     )
     organization = models.ForeignKey(
         Organization,
@@ -197,7 +201,8 @@ class ZoomMeetingDefaults(models.Model):
     waiting_room = models.BooleanField(default=True, help_text="Students wait until you admit them.")
     join_before_host = models.BooleanField(default=False, help_text="Students may join before you start the meeting.")
     auto_recording_cloud = models.BooleanField(
-        default=True, help_text="Record every class to the Zoom cloud automatically (needs Cloud Recording on your Zoom plan)."
+        default=True,
+        help_text="Record every class to the Zoom cloud automatically (needs Cloud Recording on your Zoom plan).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -288,15 +293,21 @@ class ZoomRegistrant(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_registrants")
     meeting = models.ForeignKey(ZoomMeeting, on_delete=models.CASCADE, related_name="registrants")
-    registration = models.OneToOneField("courses.Registration", on_delete=models.CASCADE, related_name="zoom_registrant")
+    registration = models.OneToOneField(
+        "courses.Registration", on_delete=models.CASCADE, related_name="zoom_registrant"
+    )
     status = models.CharField(max_length=16, choices=RegistrantStatus.choices, default=RegistrantStatus.PENDING)
     registrant_id = models.CharField(max_length=64, blank=True)
     join_url = models.URLField(max_length=1000, blank=True)
     error = models.TextField(blank=True)
     add_calls_day = models.DateField(null=True, blank=True)
-    add_calls = models.PositiveSmallIntegerField(default=0, help_text="Add-registrant calls made on add_calls_day (Zoom allows 3).")
+    add_calls = models.PositiveSmallIntegerField(
+        default=0, help_text="Add-registrant calls made on add_calls_day (Zoom allows 3)."
+    )
     synced_at = models.DateTimeField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the confirmation email went out.")
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the confirmation email went out."
+    )
     link_emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the unique join link was emailed.")
     claimed_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="A worker is registering this student on Zoom until then."
@@ -307,7 +318,9 @@ class ZoomRegistrant(models.Model):
         indexes = [models.Index(fields=["meeting", "status"], name="zoomregistrant_meeting_status")]
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "registrant_id"], condition=~models.Q(registrant_id=""), name="zoomregistrant_unique_id"
+                fields=["meeting", "registrant_id"],
+                condition=~models.Q(registrant_id=""),
+                name="zoomregistrant_unique_id",
             )
         ]
 
@@ -331,14 +344,14 @@ class ZoomSummary(models.Model):
     summary_created_at = models.DateTimeField(null=True, blank=True, help_text="When Zoom made the summary.")
     fetched_at = models.DateTimeField()
     deleted_at = models.DateTimeField(
-        null=True, blank=True, help_text="Deleted on Zoom from CohortStudio: the copy is wiped, the instance remembered."
+        null=True,
+        blank=True,
+        help_text="Deleted on Zoom from CohortStudio: the copy is wiped, the instance remembered.",
     )
 
     class Meta:
         ordering = ["-summary_created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "meeting_uuid"], name="zoomsummary_one_per_instance")
-        ]
+        constraints = [models.UniqueConstraint(fields=["meeting", "meeting_uuid"], name="zoomsummary_one_per_instance")]
 
     def __str__(self):
         return f"AI summary of {self.meeting_uuid} (meeting {self.meeting_id})"
@@ -361,10 +374,14 @@ class ZoomRecordingFile(models.Model):
     file_size = models.BigIntegerField(null=True, blank=True, help_text="Bytes, as Zoom reports them.")
     status = models.CharField(max_length=16, blank=True, help_text="Zoom's processing status (completed, processing).")
     play_url = models.URLField(max_length=1000, blank=True, help_text="Zoom's web player for this file.")
-    share_url = models.URLField(max_length=1000, blank=True, help_text="Zoom's share link of the instance's recordings.")
+    share_url = models.URLField(
+        max_length=1000, blank=True, help_text="Zoom's share link of the instance's recordings."
+    )
     passcode_encrypted = models.TextField(blank=True, editable=False, help_text="The share link's passcode, encrypted.")
     shared = models.BooleanField(default=False, help_text="Shown to the class's confirmed students in the portal.")
-    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     shared_at = models.DateTimeField(null=True, blank=True)
     deleted_on_zoom = models.BooleanField(default=False, help_text="Trashed or deleted on Zoom: hidden everywhere.")
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,6 @@ from attendance.services import attendance_source_purge
 from orgs.models import Organization
 
 from .connection.tokens import connection_refresh
-from .scheduling import registrants
 from .exceptions import ZoomError
 from .models import (
     ConnectionStatus,
@@ -23,6 +22,7 @@ from .models import (
     ZoomMeeting,
     ZoomRegistrant,
 )
+from .scheduling import registrants
 
 # Refreshing "now" means: even a token that still has its full hour left.
 FORCE_REFRESH = timedelta(days=3650)
@@ -174,4 +174,3 @@ def _related_counts(meetings):
         label = str(model._meta.verbose_name_plural)
         counts[label] = model.objects.filter(**{f"{relation.field.name}__in": meetings}).count()
     return counts
-

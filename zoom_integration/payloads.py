@@ -6,8 +6,7 @@ number no calendar holds (NaN, 1e30, a year past 9999), reads as None.
 """
 
 import math
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -31,7 +30,7 @@ def zoom_time(value):
     except (ValueError, OverflowError):
         return None
     if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt_timezone.utc)
+        parsed = timezone.make_aware(parsed, UTC)
     return parsed
 
 
@@ -40,7 +39,7 @@ def _epoch_time(number):
         return None
     seconds = number / 1000 if number > EPOCH_MILLISECONDS_FROM else number
     try:
-        return datetime.fromtimestamp(seconds, tz=dt_timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
 

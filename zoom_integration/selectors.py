@@ -25,7 +25,9 @@ def zoom_overview(*, organization):
     connection = connection_of(organization=organization)
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return ZoomOverview(state="not_connected", connection=connection, features=[])
-    return ZoomOverview(state=connection.status, connection=connection, features=connection_features(connection=connection))
+    return ZoomOverview(
+        state=connection.status, connection=connection, features=connection_features(connection=connection)
+    )
 
 
 def meeting_of_class(*, class_session):

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import meeting_views, views
-from . import feature_views
+from . import feature_views, meeting_views, views
 
 app_name = "zoom"
 
@@ -30,7 +29,9 @@ urlpatterns += [
     path(f"{_class_zoom}/summary/<int:summary_id>/delete/", feature_views.summary_delete_view, name="summary_delete"),
     path(f"{_class_zoom}/recordings/refresh/", feature_views.recordings_refresh_view, name="recordings_refresh"),
     path(
-        f"{_class_zoom}/recordings/<int:recording_id>/share/", feature_views.recording_share_view, name="recording_share"
+        f"{_class_zoom}/recordings/<int:recording_id>/share/",
+        feature_views.recording_share_view,
+        name="recording_share",
     ),
     path(
         f"{_class_zoom}/recordings/<int:recording_id>/unshare/",

@@ -70,7 +70,9 @@ def callback_view(request):
         if state or connection_selectors.connection_attempts_open(session=request.session):
             if not request.user.is_authenticated:
                 return _fail(request, services.UNKNOWN_STATE)
-            connection = services.connection_complete(session=request.session, user=request.user, state=state, code=code)
+            connection = services.connection_complete(
+                session=request.session, user=request.user, state=state, code=code
+            )
             return _connected(request, connection)
         install = services.connection_hold_pending(session=request.session, code=code)
     except ZoomError as error:
@@ -104,7 +106,9 @@ def complete_view(request):
             organization = owned[0]
         if organization is None:
             pending = connection_selectors.pending_grant_for_session(session=request.session)
-            return render(request, "zoom_integration/choose_organization.html", {"organizations": owned, "pending": pending})
+            return render(
+                request, "zoom_integration/choose_organization.html", {"organizations": owned, "pending": pending}
+            )
     try:
         connection = services.connection_complete_pending(
             session=request.session, user=request.user, organization=organization

@@ -175,4 +175,3 @@ def installed_app_remove(request, grant_id):
     sent = services.app_uninstall(user=grant.user, client_id=grant.client_id)
     messages.success(request, f"CohortStudio was removed for {grant.user.email}. {webhooks_describe(sent=sent)}")
     return redirect("zoom_simulator:installed_apps")
-

@@ -697,7 +697,7 @@ def summary_make_ready(*, meeting, instance=None):
 
 def _summary_text(meeting, names):
     attendees = ", ".join(names)
-    overview = f"The class \"{meeting.topic}\" reviewed the week's material with {len(names)} participant(s)."
+    overview = f'The class "{meeting.topic}" reviewed the week\'s material with {len(names)} participant(s).'
     details = [
         {
             "label": "Review of the previous module",
@@ -717,8 +717,7 @@ def _summary_text(meeting, names):
         "### Review of the previous module\n"
         f"- **Details**\n    - Attendees: {attendees}\n"
         "- **Conclusion**\n    - The group is ready for the next module.\n\n"
-        "## Action items\n"
-        + "".join(f"- {step}\n" for step in next_steps)
+        "## Action items\n" + "".join(f"- {step}\n" for step in next_steps)
     )
     return {
         "title": f"Meeting summary for {meeting.topic}",
@@ -810,4 +809,3 @@ def recordings_remove(*, meeting, instance=None, permanently=False, recording_fi
             )
         )
     return webhooks_dispatch(requests_to_send=[request])
-

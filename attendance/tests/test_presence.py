@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +14,7 @@ from attendance.presence import (
     share_percent,
 )
 
-START = datetime(2030, 3, 4, 9, 0, tzinfo=timezone.utc)
+START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 
 
 def minute(value):
@@ -92,7 +92,7 @@ def test_intervals_are_ordered_and_disjoint(events, session_ends):
     presence = participant_presence(events=events, session_ends=session_ends)
     for start, end in presence.intervals:
         assert start <= end
-    for (_, previous_end), (next_start, _) in zip(presence.intervals, presence.intervals[1:]):
+    for (_, previous_end), (next_start, _) in zip(presence.intervals, presence.intervals[1:], strict=False):
         assert previous_end <= next_start
     if presence.open_since is not None and presence.intervals:
         assert presence.intervals[-1][1] <= presence.open_since

@@ -1,7 +1,7 @@
 """Attendance is a function of the set of stored signals: order, repeats and replay change nothing."""
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +12,7 @@ from tests.factories import ClassSessionFactory, RegistrationFactory, UserFactor
 
 from .snapshots import derived_snapshot
 
-STARTS_AT = datetime(2030, 5, 6, 8, 0, tzinfo=timezone.utc)
+STARTS_AT = datetime(2030, 5, 6, 8, 0, tzinfo=UTC)
 
 # (kind, minute, participant, run, extra): rejoins, two devices, a guest, an email-only
 # match, a leave after the end, no leave before the end, a restarted meeting.

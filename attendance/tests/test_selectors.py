@@ -100,7 +100,7 @@ def test_section_rows_unmatched_and_counts(class_session, ada, grace, trainer, s
 def test_csv_has_the_section_columns_in_the_class_time_zone(class_session, ada, trainer, signal):
     signal("join", 0, participant="ada", registration=ada)
     signal("leave", 45, participant="ada", registration=ada)
-    signal("join", 5, participant="guest", display_name="=HYPERLINK(\"http://evil\")")
+    signal("join", 5, participant="guest", display_name='=HYPERLINK("http://evil")')
     services.attendance_override_set(registration=ada, status="present", reason="Stayed on the phone", by=trainer)
 
     rows = list(csv.reader(io.StringIO("".join(selectors.attendance_csv_lines(class_session=class_session)))))
@@ -110,10 +110,22 @@ def test_csv_has_the_section_columns_in_the_class_time_zone(class_session, ada, 
 
     assert rows[0] == selectors.CSV_HEADER
     assert rows[1] == [
-        "Registered", "Lovelace", "Ada", "Ada@Example.com", "yes", local(0), local(45), "45", "50", "yes",
-        "Present", "Stayed on the phone", trainer.email, rows[1][13],
+        "Registered",
+        "Lovelace",
+        "Ada",
+        "Ada@Example.com",
+        "yes",
+        local(0),
+        local(45),
+        "45",
+        "50",
+        "yes",
+        "Present",
+        "Stayed on the phone",
+        trainer.email,
+        rows[1][13],
     ]
-    assert rows[2][:5] == ["Unmatched participant", "", "'=HYPERLINK(\"http://evil\")", "", "yes"]
+    assert rows[2][:5] == ["Unmatched participant", "", '\'=HYPERLINK("http://evil")', "", "yes"]
     assert rows[2][5] == local(5)
 
 

@@ -139,11 +139,21 @@ def test_class_page_panel_shows_attended_over_registered(owner_client, course, s
     present = RegistrationFactory(class_session=started)
     RegistrationFactory(class_session=started)
     services.presence_signal_record(
-        class_session=started, source="test", external_id="j", session_key="r", participant_key="p",
-        kind="join", occurred_at=started.starts_at, registration=present,
+        class_session=started,
+        source="test",
+        external_id="j",
+        session_key="r",
+        participant_key="p",
+        kind="join",
+        occurred_at=started.starts_at,
+        registration=present,
     )
     services.presence_signal_record(
-        class_session=started, source="test", external_id="e", session_key="r", kind="session_end",
+        class_session=started,
+        source="test",
+        external_id="e",
+        session_key="r",
+        kind="session_end",
         occurred_at=started.ends_at,
     )
 
@@ -165,9 +175,14 @@ def test_student_sees_only_their_own_attendance_in_the_portal(client, course):
     for registration, minutes in ((me, 80), (classmate, 20)):
         for kind, minute in (("join", 0), ("leave", minutes)):
             services.presence_signal_record(
-                class_session=past, source="test", external_id=f"{registration.pk}-{kind}", session_key="r",
-                participant_key=str(registration.pk), kind=kind,
-                occurred_at=past.starts_at + timedelta(minutes=minute), registration=registration,
+                class_session=past,
+                source="test",
+                external_id=f"{registration.pk}-{kind}",
+                session_key="r",
+                participant_key=str(registration.pk),
+                kind=kind,
+                occurred_at=past.starts_at + timedelta(minutes=minute),
+                registration=registration,
             )
     client.force_login(me.student)
 

@@ -40,7 +40,12 @@ def test_reminders_go_out_once_24h_and_1h_before(course):
 @pytest.mark.django_db
 def test_student_feed_holds_only_their_confirmed_classes(client, course):
     mine = RegistrationFactory(class_session=ClassSessionFactory(course=course, title="Mine"))
-    RegistrationFactory(class_session=ClassSessionFactory(course=course, title="Cancelled one"), email=mine.email, student=mine.student, status="cancelled")
+    RegistrationFactory(
+        class_session=ClassSessionFactory(course=course, title="Cancelled one"),
+        email=mine.email,
+        student=mine.student,
+        status="cancelled",
+    )
     RegistrationFactory(class_session=ClassSessionFactory(course=course, title="Someone else's"))
     feed = services.calendar_feed_get_or_create(user=mine.student)
     response = client.get(f"/calendar/{feed.token}.ics")

@@ -121,7 +121,9 @@ def test_reschedule_emails_an_updated_invite_and_runs_hooks(class_session, monke
     seen = []
     monkeypatch.setattr(extensions.class_session_hooks, "_providers", [lambda **kw: seen.append(kw)])
     new_start = class_session.starts_at + timedelta(hours=2)
-    _, changes = services.class_session_update(class_session=class_session, starts_at=new_start, title=class_session.title)
+    _, changes = services.class_session_update(
+        class_session=class_session, starts_at=new_start, title=class_session.title
+    )
     assert changes == ["starts_at"]
     assert seen[0]["event"] == "updated" and seen[0]["changes"] == ("starts_at",)
     message = mail.outbox[-1]

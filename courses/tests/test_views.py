@@ -64,7 +64,11 @@ def test_new_class_defaults_to_org_timezone(trainer_client, course):
 @pytest.mark.parametrize(
     "overrides,field,message",
     [
-        ({"starts_at_local": (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}, "starts_at_local", b"must start in the future"),
+        (
+            {"starts_at_local": (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
+            "starts_at_local",
+            b"must start in the future",
+        ),
         ({"capacity": 0}, "capacity", b"greater than or equal to 1"),
         ({"title": ""}, "title", b"This field is required"),
         ({"duration_minutes": 2000}, "duration_minutes", b"less than or equal to 1440"),

@@ -105,7 +105,10 @@ def test_invite_and_accept(owner_client, organization, client, django_capture_on
 @pytest.mark.django_db
 def test_expired_invitation_is_refused(organization, owner, client):
     invitation = Invitation.objects.create(
-        organization=organization, email="late@example.com", invited_by=owner, expires_at=timezone.now() - timedelta(hours=1)
+        organization=organization,
+        email="late@example.com",
+        invited_by=owner,
+        expires_at=timezone.now() - timedelta(hours=1),
     )
     client.force_login(UserFactory(email="late@example.com"))
     response = client.post(f"/invitations/{invitation.token}/", follow=True)
@@ -116,7 +119,10 @@ def test_expired_invitation_is_refused(organization, owner, client):
 @pytest.mark.django_db
 def test_invitation_for_someone_else_is_refused(organization, owner, client):
     invitation = Invitation.objects.create(
-        organization=organization, email="right@example.com", invited_by=owner, expires_at=timezone.now() + timedelta(days=1)
+        organization=organization,
+        email="right@example.com",
+        invited_by=owner,
+        expires_at=timezone.now() + timedelta(days=1),
     )
     client.force_login(UserFactory(email="wrong@example.com"))
     response = client.post(f"/invitations/{invitation.token}/", follow=True)

@@ -45,8 +45,12 @@ def test_students_join_and_leave_and_the_zoom_page_shows_their_attendance(page):
     zoom_meeting_id = class_session.zoom_meeting.zoom_meeting_id
     students = {
         first: Registration.objects.create(
-            organization=organization, class_session=class_session, student=owner, first_name=first,
-            last_name=last, email=f"{first.lower()}@students.example.com",
+            organization=organization,
+            class_session=class_session,
+            student=owner,
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}@students.example.com",
         )
         for first, last in (("Ada", "Lovelace"), ("Alan", "Turing"), ("Grace", "Hopper"))
     }
@@ -91,7 +95,7 @@ def test_students_join_and_leave_and_the_zoom_page_shows_their_attendance(page):
     assert alan["joined"].startswith("Yes") and "In the meeting" in alan["joined"]
     assert (alan["first_join"], alan["last_leave"]) == (hh_mm(alan_in_zoom.join_time, class_session), "—")
     assert attendance_row(page, students["Grace"]) == {"joined": "No", "first_join": "—", "last_leave": "—"}
-    assert "Juan's iPad" in section.locator("#attendance-unmatched-%d ~ div" % class_session.pk).inner_text()
+    assert "Juan's iPad" in section.locator(f"#attendance-unmatched-{class_session.pk} ~ div").inner_text()
     assert "2 joined" in section.inner_text()
 
     # The host ends the meeting with Alan and Grace still in: their leaves, meeting.ended, then the participant report.

@@ -33,8 +33,12 @@ def test_meeting_created_on_save_and_students_preregistered(page):
     # Two students who were there before pre-registration: Sync now back-fills them.
     for first, email in (("Grace", "grace@students.example.com"), ("Alan", "alan@students.example.com")):
         Registration.objects.create(
-            organization=organization, class_session=class_session, student=owner, first_name=first,
-            last_name="Example", email=email,
+            organization=organization,
+            class_session=class_session,
+            student=owner,
+            first_name=first,
+            last_name="Example",
+            email=email,
         )
 
     student = page.context.browser.new_context(base_url=page.url.split("/courses")[0]).new_page()
@@ -58,4 +62,6 @@ def test_meeting_created_on_save_and_students_preregistered(page):
     page.wait_for_selector("text=3 of 3 students registered on Zoom")
     assert page.locator("#registrant-results .badge", has_text="Synced").count() == 3
     page.shot("synced")
-    assert any(message.to == ["grace@students.example.com"] and "/zoomsim/w/" in message.body for message in mail.outbox)
+    assert any(
+        message.to == ["grace@students.example.com"] and "/zoomsim/w/" in message.body for message in mail.outbox
+    )

@@ -10,7 +10,13 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import ClassSessionFactory, CourseFactory, MembershipFactory, OrganizationFactory, RegistrationFactory
+from tests.factories import (
+    ClassSessionFactory,
+    CourseFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RegistrationFactory,
+)
 from zoom_integration.models import ZoomMeeting, ZoomRecordingFile
 from zoom_integration.tests.factories import ZoomConnectionFactory
 from zoom_simulator import services as zoom_simulator
@@ -41,7 +47,13 @@ def _sign_in(page, user, site):
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": site}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": site,
+            }
+        ]
     )
 
 
@@ -92,7 +104,9 @@ def test_poll_summary_and_shared_recording_through_the_simulator(page, site):
     poll_list = page.locator("#poll-list").inner_text()
     assert "Critical path check" in poll_list and "Design review · Build · Testing" in poll_list
     page.shot("poll_pushed")
-    simulated = SimulatedMeeting.objects.get(meeting_id=ZoomMeeting.objects.get(class_session=class_session).zoom_meeting_id)
+    simulated = SimulatedMeeting.objects.get(
+        meeting_id=ZoomMeeting.objects.get(class_session=class_session).zoom_meeting_id
+    )
     assert simulated.polls.get().title == "Critical path check"
 
     # The class runs and ends on Zoom; AI Companion finishes the summary. Its event is held back,
@@ -123,10 +137,15 @@ def test_poll_summary_and_shared_recording_through_the_simulator(page, site):
     recordings = page.locator("#recordings")
     assert "cannot revoke a link someone already copied" in recordings.inner_text()
     video_row = recordings.locator("tr", has_text="Video: shared screen with speaker")
-    assert video_row.get_by_role("link", name="Open on Zoom").get_attribute("href").startswith(f"{site}/zoomsim/rec/play/")
+    assert (
+        video_row.get_by_role("link", name="Open on Zoom").get_attribute("href").startswith(f"{site}/zoomsim/rec/play/")
+    )
     video_row.get_by_role("button", name="Share with class").click()
     page.wait_for_url(f"**/courses/classes/{class_session.pk}/zoom/#recordings")
-    assert recordings.locator("tr", has_text="Video: shared screen with speaker").get_by_text("Shared with class").count() == 1
+    assert (
+        recordings.locator("tr", has_text="Video: shared screen with speaker").get_by_text("Shared with class").count()
+        == 1
+    )
     page.shot("recording_shared")
 
     # The student signs in with an emailed code, finds the recording and opens it with its passcode.
@@ -153,4 +172,6 @@ def test_poll_summary_and_shared_recording_through_the_simulator(page, site):
     student.goto("/portal/")
     assert student.get_by_role("link", name="Watch on Zoom").count() == 0
     assert passcode not in student.content()
-    student.screenshot(path=str(page.shots[0].parent / "zoom_features__student_portal_after_unshare.png"), full_page=True)
+    student.screenshot(
+        path=str(page.shots[0].parent / "zoom_features__student_portal_after_unshare.png"), full_page=True
+    )

@@ -14,10 +14,10 @@ from django.test import Client
 from attendance.selectors import attendance_for_class
 from tests.factories import RegistrationFactory
 from zoom_integration import jobs, tasks
-from zoom_integration.inbox import drain, store
-from zoom_integration.scheduling import registrants
 from zoom_integration.exceptions import ZoomError
+from zoom_integration.inbox import drain, store
 from zoom_integration.models import RegistrantStatus, WebhookEvent, ZoomRegistrant
+from zoom_integration.scheduling import registrants
 from zoom_integration.tests.conftest import API, signed_headers
 from zoom_integration.tests.factories import ZoomConnectionFactory
 from zoom_integration.tests.test_meetings import MEETING_ID, ready_meeting
@@ -46,25 +46,43 @@ class FakeZoomRegistrants:
     def list(self, request):
         with self.lock:
             items = [
-                {"id": registrant_id, "email": email, "first_name": "x", "status": "approved", "join_url": f"https://zoom.example/w/{registrant_id}"}
+                {
+                    "id": registrant_id,
+                    "email": email,
+                    "first_name": "x",
+                    "status": "approved",
+                    "join_url": f"https://zoom.example/w/{registrant_id}",
+                }
                 for email, registrant_id in self.registrants.items()
             ]
-        return 200, {}, json.dumps({"page_size": 300, "total_records": len(items), "next_page_token": "", "registrants": items})
+        return (
+            200,
+            {},
+            json.dumps({"page_size": 300, "total_records": len(items), "next_page_token": "", "registrants": items}),
+        )
 
     def batch(self, request):
         body = json.loads(request.body)
         with self.lock:
             fault = self.faults.pop(0) if self.faults else None
             if fault == "429":
-                return 429, {"X-RateLimit-Type": "Daily-limit", "Retry-After": "2030-01-02T00:00:00Z"}, json.dumps(
-                    {"code": 429, "message": "You have reached the maximum daily rate limit for this API."}
+                return (
+                    429,
+                    {"X-RateLimit-Type": "Daily-limit", "Retry-After": "2030-01-02T00:00:00Z"},
+                    json.dumps({"code": 429, "message": "You have reached the maximum daily rate limit for this API."}),
                 )
             answered = []
             for person in body["registrants"]:
                 email = person["email"].lower()
                 self.adds[email] += 1
                 registrant_id = self.registrants.setdefault(email, f"rg{len(self.registrants):04d}")
-                answered.append({"email": email, "registrant_id": registrant_id, "join_url": f"https://zoom.example/w/{registrant_id}"})
+                answered.append(
+                    {
+                        "email": email,
+                        "registrant_id": registrant_id,
+                        "join_url": f"https://zoom.example/w/{registrant_id}",
+                    }
+                )
         if fault == "500":
             return 500, {}, json.dumps({"code": 500, "message": "Internal error"})
         if fault == "timeout":
@@ -211,7 +229,9 @@ def redis_down(monkeypatch):
 def test_redis_down_during_a_webhook_burst_stores_every_event_and_processes_it_once_back(meeting, redis_down):
     from cohortstudio.celery import app
 
-    students = [RegistrationFactory(class_session=meeting.class_session, email=f"student{n}@example.com") for n in range(20)]
+    students = [
+        RegistrationFactory(class_session=meeting.class_session, email=f"student{n}@example.com") for n in range(20)
+    ]
     client = Client()
     for number in range(20):
         assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
@@ -260,17 +280,20 @@ def test_database_refusing_a_write_makes_zoom_retry_and_the_retry_is_stored_once
 
 @pytest.mark.django_db(transaction=True)
 def test_a_kept_database_connection_the_server_dropped_is_replaced_and_the_webhook_stored(meeting):
-    from django.db import connection
-
     import psycopg
+    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     settings_dict = connection.settings_dict
     with psycopg.connect(
-        host=settings_dict["HOST"], port=settings_dict["PORT"], user=settings_dict["USER"],
-        password=settings_dict["PASSWORD"], dbname=settings_dict["NAME"], autocommit=True,
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
     ) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [backend])
 
@@ -286,8 +309,9 @@ def test_a_kept_database_connection_the_server_dropped_is_replaced_and_the_webho
 @pytest.fixture
 def drains(monkeypatch):
     """Tasks run by a worker (not in-process); drain tasks are recorded instead of published."""
-    from cohortstudio.celery import app
     from django.core.cache import cache
+
+    from cohortstudio.celery import app
     from zoom_integration.tuning import WEBHOOK_DRAIN_PENDING_KEY
 
     published = []
@@ -305,7 +329,9 @@ def _kinds(published):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_once(meeting, drains):
-    students = [RegistrationFactory(class_session=meeting.class_session, email=f"student{n}@example.com") for n in range(25)]
+    students = [
+        RegistrationFactory(class_session=meeting.class_session, email=f"student{n}@example.com") for n in range(25)
+    ]
     client = Client()
     for number in range(25):
         assert _post(client, _participant_event(meeting, number, "joined")).status_code == 200
@@ -319,7 +345,9 @@ def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_
     # 25 events are more than a batch: one helper was started; and one more look once the window has passed.
     assert _kinds(drains)[1:] == [("helper", None), ("look-again", 1.0)]
 
-    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="helper") == 0, "the helper finds nothing left to do"
+    assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="helper") == 0, (
+        "the helper finds nothing left to do"
+    )
     assert drain.webhook_events_drain(publish_drain=tasks.webhook_drain_publish, kind="look-again") == 0
     assert len(drains) == 3, "a look that found nothing asks for no other"
 

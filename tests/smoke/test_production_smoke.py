@@ -100,7 +100,11 @@ class ProductionProcesses:
     def migrate(self):
         completed = subprocess.run(
             [str(BIN / "python"), "manage.py", "migrate", "--noinput"],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=180,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         assert completed.returncode == 0, f"manage.py migrate failed:\n{completed.stdout}\n{completed.stderr}"
 
@@ -109,7 +113,11 @@ class ProductionProcesses:
         with open(log_path, "wb") as log:
             self.processes[name] = subprocess.Popen(
                 [str(BIN / command[0]), *command[1:]],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def log(self, name):
@@ -182,12 +190,24 @@ def production(smoke_database, tmp_path_factory):
     try:
         processes.migrate()
         processes.start(
-            "gunicorn", "gunicorn", "cohortstudio.wsgi", "--config", "gunicorn.conf.py", "--bind", f"{HOST}:{processes.port}"
+            "gunicorn",
+            "gunicorn",
+            "cohortstudio.wsgi",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"{HOST}:{processes.port}",
         )
         processes.start("worker", "celery", "-A", "cohortstudio", "worker", "--loglevel=INFO", "--concurrency=2")
         processes.start(
-            "beat", "celery", "-A", "cohortstudio", "beat", "--loglevel=INFO",
-            "--schedule", str(processes.workdir / "celerybeat-schedule"),
+            "beat",
+            "celery",
+            "-A",
+            "cohortstudio",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(processes.workdir / "celerybeat-schedule"),
         )
         processes.wait_for("gunicorn to answer /healthz", processes.healthz_answers)
         processes.wait_for("the Celery worker to be ready", lambda: " ready." in processes.log("worker"))
@@ -225,7 +245,11 @@ def test_gunicorn_listens_on_loopback_only(production):
 def test_url_validation_challenge_is_answered(production):
     plain_token = secrets.token_urlsafe(16)
     body = json.dumps(
-        {"event": "endpoint.url_validation", "event_ts": int(time.time() * 1000), "payload": {"plainToken": plain_token}},
+        {
+            "event": "endpoint.url_validation",
+            "event_ts": int(time.time() * 1000),
+            "payload": {"plainToken": plain_token},
+        },
         separators=(",", ":"),
     ).encode()
     status, answer = _http("POST", f"{production.base_url}/zoom/webhook/", body=body, headers=_signed(body))

@@ -19,8 +19,7 @@ and records, as reconciled signals, the joins and leaves no webhook brought.
 """
 
 import logging
-from datetime import timezone as dt_timezone
-
+from datetime import UTC
 
 from attendance import services as attendance_services
 from attendance.models import PARTICIPANT_KINDS, PresenceSignal, SignalKind
@@ -54,7 +53,7 @@ def participant_key_of(participant):
 
 def _external_id(origin, kind, meeting, session_key, participant_key, occurred_at):
     """Zoom's own facts about the signal, so a redelivery (or a second report run) is the same signal."""
-    moment = occurred_at.astimezone(dt_timezone.utc).isoformat()
+    moment = occurred_at.astimezone(UTC).isoformat()
     parts = (origin, kind, str(meeting.zoom_meeting_id), session_key, participant_key, moment)
     return ":".join(part for part in parts if part)
 
@@ -66,8 +65,9 @@ def _registrations_by_registrant_id(*, meeting, registrant_ids):
         return {}
     return {
         registrant.registrant_id: registrant.registration
-        for registrant in ZoomRegistrant.objects.filter(meeting=meeting, registrant_id__in=registrant_ids)
-        .select_related("registration")
+        for registrant in ZoomRegistrant.objects.filter(
+            meeting=meeting, registrant_id__in=registrant_ids
+        ).select_related("registration")
         if registrant.registration.class_session_id == meeting.class_session_id
     }
 

@@ -14,8 +14,7 @@ import logging
 import random
 import re
 import time
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
@@ -307,7 +306,7 @@ def _rate_limit_of(response, message):
     if retry_at is None:
         if daily:
             # Zoom's daily limits reset at 00:00 UTC.
-            retry_at = (now + timedelta(days=1)).astimezone(dt_timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+            retry_at = (now + timedelta(days=1)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         else:
             retry_at = now + timedelta(seconds=1)
     return retry_at, daily
@@ -327,7 +326,7 @@ def _moment(value, now):
         except (TypeError, ValueError):
             return None
         if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, dt_timezone.utc)
+            moment = timezone.make_aware(moment, UTC)
     return moment
 
 

@@ -59,7 +59,11 @@ def connection_features(*, connection):
 
 
 def connection_has_feature(*, connection, feature):
-    return connection is not None and connection.status == ConnectionStatus.CONNECTED and feature.is_enabled(connection.scopes)
+    return (
+        connection is not None
+        and connection.status == ConnectionStatus.CONNECTED
+        and feature.is_enabled(connection.scopes)
+    )
 
 
 def connection_attempts_open(*, session):

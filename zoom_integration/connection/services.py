@@ -58,10 +58,11 @@ class ZoomIdentity:
 
 @dataclass(frozen=True)
 class MarketplaceInstall:
-    """Outcome of a Marketplace install: tokens held for this session, or given to the Zoom user's existing connection."""
+    """A Marketplace install: its tokens held for this session, or given to the Zoom user's existing connection."""
 
     pending: PendingZoomGrant | None = None
     existing: ZoomConnection | None = None
+
 
 # Connecting ------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ def _connection_save_or_refuse(*, grant, identity, organization, user):
 
 
 def _connection_save(*, grant, identity, organization, user):
-    """Store (or replace) `organization`'s connection; returns (connection, None) or (None, the other org's connection)."""
+    """Store (or replace) `organization`'s connection: (connection, None), or (None, the other org's connection)."""
     in_use = (
         ZoomConnection.objects.select_for_update()
         .filter(zoom_user_id=identity.user_id)
@@ -242,7 +243,9 @@ def _connection_save(*, grant, identity, organization, user):
         # Zoom honours only a Zoom user's newest grant, so the first organization keeps working on it.
         _connection_fill(in_use, grant=grant, identity=identity)
         in_use.save()
-        logger.info("zoom connect refused org=%s zoom user already serves org=%s", organization.pk, in_use.organization_id)
+        logger.info(
+            "zoom connect refused org=%s zoom user already serves org=%s", organization.pk, in_use.organization_id
+        )
         return None, in_use
     connection = ZoomConnection.objects.select_for_update().filter(organization=organization).first()
     if connection is None:
@@ -280,6 +283,7 @@ def _connection_fill(connection, *, grant, identity):
         connection.status = ConnectionStatus.CONNECTED
         connection.status_changed_at = timezone.now()
     connection.refreshed_at = timezone.now()
+
 
 # Ending ----------------------------------------------------------------------
 

@@ -55,7 +55,9 @@ class ConnectionTokens:
 
     @sensitive_variables()
     def access_token_refreshed(self, *, stale_access_token):
-        return connection_refresh(connection_id=self.connection_id, stale_access_token=stale_access_token).access_token()
+        return connection_refresh(
+            connection_id=self.connection_id, stale_access_token=stale_access_token
+        ).access_token()
 
 
 def connection_client(*, organization, for_page=False):
@@ -129,7 +131,9 @@ def _connection_mark_reconnect_needed(connection):
         if changed:
             organization = connection.organization
             transaction.on_commit(lambda: _reconnect_needed_email(organization))
-    logger.warning("zoom refresh refused, reconnect needed connection=%s org=%s", connection.pk, connection.organization_id)
+    logger.warning(
+        "zoom refresh refused, reconnect needed connection=%s org=%s", connection.pk, connection.organization_id
+    )
 
 
 def _reconnect_needed_email(organization):
@@ -143,7 +147,7 @@ def _reconnect_needed_email(organization):
 
 
 def tokens_refresh_expiring():
-    """Refresh every connection whose access token expires within the refresh window; returns how many were refreshed."""
+    """Refresh every connection whose access token expires within the refresh window; how many were refreshed."""
     soon = timezone.now() + REFRESH_AHEAD_WINDOW
     connection_ids = ZoomConnection.objects.filter(status=ConnectionStatus.CONNECTED, expires_at__lte=soon).values_list(
         "pk", flat=True

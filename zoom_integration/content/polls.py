@@ -174,8 +174,12 @@ def poll_error_message(error):
                 "Ask your Zoom account admin to allow it, then try again."
             )
         if error.code == CODE_VALIDATION_FAILED:
-            return f"Zoom refused the poll as invalid ({error.zoom_message or 'no reason given'}). Check it and try again."
+            return (
+                f"Zoom refused the poll as invalid ({error.zoom_message or 'no reason given'}). Check it and try again."
+            )
         return f"Zoom refused the poll: {error.zoom_message or 'no reason given'}."
     if isinstance(error, ZoomNotFound):
-        return "Zoom no longer has this meeting, so the poll could not be added. Create a new meeting from the class page."
+        return (
+            "Zoom no longer has this meeting, so the poll could not be added. Create a new meeting from the class page."
+        )
     return error.user_message

@@ -93,7 +93,12 @@ def recordings_store(*, meeting, recording):
 
 def _files_mark_deleted(files):
     return files.filter(deleted_on_zoom=False).update(
-        deleted_on_zoom=True, deleted_at=timezone.now(), shared=False, shared_by=None, shared_at=None, updated_at=timezone.now()
+        deleted_on_zoom=True,
+        deleted_at=timezone.now(),
+        shared=False,
+        shared_by=None,
+        shared_at=None,
+        updated_at=timezone.now(),
     )
 
 

@@ -99,7 +99,9 @@ def summary_fetch(*, meeting, meeting_id_or_uuid, revive=True):
     client = connection_client(organization=meeting.organization)
     body = client.meeting_summary_get(meeting_id_or_uuid=meeting_id_or_uuid) or {}
     reference = str(meeting_id_or_uuid)
-    summary = summary_store(meeting=meeting, body=body, meeting_uuid="" if reference.isdigit() else reference, revive=revive)
+    summary = summary_store(
+        meeting=meeting, body=body, meeting_uuid="" if reference.isdigit() else reference, revive=revive
+    )
     logger.info("zoom summary fetched meeting=%s summary=%s", meeting.pk, summary.pk if summary else "deleted here")
     return summary
 
@@ -146,7 +148,9 @@ def summary_html(*, summary):
     """Zoom's Markdown as safe HTML (headings start at h3, under the page's section heading)."""
     if not summary.content:
         return ""
-    source = _SHALLOW_LIST_ITEM.sub(lambda match: " " * (len(match.group(1)) * 2) + match.group(2) + " ", summary.content)
+    source = _SHALLOW_LIST_ITEM.sub(
+        lambda match: " " * (len(match.group(1)) * 2) + match.group(2) + " ", summary.content
+    )
     rendered = markdown.markdown(source, extensions=["toc", "sane_lists"], extension_configs={"toc": {"baselevel": 3}})
     return nh3.clean(
         rendered,
@@ -179,7 +183,10 @@ def summary_error_message(error, *, deleting=False):
                 "on a free plan. " + TROUBLESHOOTING
             )
         if error.code == CODE_SUMMARY_DELETE_FAILED:
-            return "Zoom could not delete the summary just now. Our copy is kept; try Delete on Zoom again in a few minutes."
+            return (
+                "Zoom could not delete the summary just now. Our copy is kept; "
+                "try Delete on Zoom again in a few minutes."
+            )
         verb = "delete" if deleting else "read"
         return f"Zoom refused to {verb} the AI summary: {error.zoom_message or 'no reason given'}."
     return error.user_message

@@ -84,7 +84,9 @@ def context_build(*, event, payload):
     zoom_object = body.get("object") if isinstance(body.get("object"), dict) else {}
     account_id = body.get("account_id") or zoom_object.get("account_id") or ""
     zoom_user_id = body.get("user_id") or zoom_object.get("host_id") or zoom_object.get("meeting_host_id") or ""
-    connection = connection_selectors.connection_for_zoom_user(zoom_account_id=str(account_id), zoom_user_id=str(zoom_user_id))
+    connection = connection_selectors.connection_for_zoom_user(
+        zoom_account_id=str(account_id), zoom_user_id=str(zoom_user_id)
+    )
     return WebhookContext(event=event, payload=payload, connection=connection)
 
 

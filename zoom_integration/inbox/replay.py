@@ -17,7 +17,6 @@ from django.db.models import Q
 from attendance.services import attendance_rebuild
 from courses.models import ClassSession
 
-from . import drain
 from ..constants import (
     EVENT_APP_DEAUTHORIZED,
     EVENT_MEETING_ENDED,
@@ -26,6 +25,7 @@ from ..constants import (
     EVENT_PARTICIPANT_LEFT,
 )
 from ..models import WebhookEvent, WebhookState, ZoomMeeting
+from . import drain
 
 ATTENDANCE_EVENTS = frozenset(
     {EVENT_MEETING_STARTED, EVENT_MEETING_ENDED, EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT}

@@ -24,6 +24,8 @@ def webhook_events_waiting_filter(*, now):
 
 def webhook_backlog():
     """(number of stored events not processed yet, age in seconds of the oldest), for /healthz."""
-    row = WebhookEvent.objects.filter(state=WebhookState.RECEIVED).aggregate(count=Count("pk"), oldest=Min("received_at"))
+    row = WebhookEvent.objects.filter(state=WebhookState.RECEIVED).aggregate(
+        count=Count("pk"), oldest=Min("received_at")
+    )
     age = (timezone.now() - row["oldest"]).total_seconds() if row["oldest"] else 0.0
     return row["count"], age

@@ -1,18 +1,18 @@
 """Zoom meetings of virtual classes: create, keep in step with the class, take Zoom's changes, delete.
 
-The functions that call Zoom are task bodies (`jobs` queues them, `tasks` runs them); views only
-request the work and show its state, so a slow or failing Zoom never loses what the trainer typed.
+The functions that call Zoom are task bodies (`jobs` queues them, `tasks` runs them), except
+`meeting_start_url`, which answers the owner's Start meeting click; views only request the work and
+show its state, so a slow or failing Zoom never loses what the trainer typed.
 Zoom is called with no transaction open: a claim is committed first, the answer written after.
 """
 
 import logging
 import secrets
 import string
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from cohortstudio.observability import zoom_meeting_id_var
 from courses.services import class_session_update
@@ -31,6 +31,7 @@ from ..constants import (
 )
 from ..exceptions import ZoomError, ZoomNeedsReconnect, ZoomNotFound, ZoomRateLimited
 from ..models import MeetingStatus, ZoomMeeting, ZoomMeetingDefaults
+from ..payloads import zoom_time
 from ..tuning import MEETING_PASSWORD_LENGTH, ZOOM_CALL_CLAIM
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _topic(class_session):
 
 def _zoom_start_time(class_session):
     """UTC with `Z` (RFC 3339, as Zoom's schema wants); Zoom shows it in the meeting's `timezone`."""
-    return class_session.starts_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return class_session.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _new_password():
@@ -204,7 +205,7 @@ def _meeting_fill(meeting, data):
     meeting.registration_url = data.get("registration_url", "")
     meeting.password = data.get("password", "")
     meeting.topic = data.get("topic", "")
-    meeting.start_time = parse_datetime(data["start_time"]) if data.get("start_time") else None
+    meeting.start_time = zoom_time(data.get("start_time"))
     meeting.duration = data.get("duration")
     meeting.timezone = data.get("timezone", "")
     meeting.zoom_changes = {}
@@ -252,7 +253,7 @@ def _differences(zoom_object, class_session):
             continue
         value = zoom_object[field]
         if field == "start_time":
-            value = parse_datetime(value) if isinstance(value, str) else value
+            value = zoom_time(value) if isinstance(value, str) else value
         if value != wanted[field]:
             zoom_value = value.isoformat() if hasattr(value, "isoformat") else value
             class_value = wanted[field].isoformat() if hasattr(wanted[field], "isoformat") else wanted[field]
@@ -280,9 +281,9 @@ def meeting_take_zoom_values(*, meeting):
     if "topic" in changes:
         prefix = f"{meeting.class_session.course.title}: "
         topic = changes["topic"]["zoom"]
-        class_values["title"] = topic[len(prefix):] if topic.startswith(prefix) else topic
+        class_values["title"] = topic[len(prefix) :] if topic.startswith(prefix) else topic
     if "start_time" in changes:
-        class_values["starts_at"] = parse_datetime(changes["start_time"]["zoom"])
+        class_values["starts_at"] = zoom_time(changes["start_time"]["zoom"])
     if "duration" in changes:
         class_values["duration_minutes"] = int(changes["duration"]["zoom"])
     if "timezone" in changes:

@@ -58,7 +58,10 @@ def registrant_takes_confirmation(*, registration):
 
 
 def registrant_mark_syncing(*, registration):
-    """A confirmed registration's registrant row, "syncing" (`jobs.registrant_sync` queues the work); None without a meeting."""
+    """The registrant row of a confirmed registration, now "syncing"; None when its class has no meeting for it.
+
+    `jobs.registrant_sync` queues the work.
+    """
     meeting = _registration_ready_meeting(registration.class_session_id)
     if meeting is None:
         return None
@@ -227,14 +230,18 @@ def registrants_email_links(*, registrants):
 def registrant_cancel(*, registration_pk):
     """A cancelled registration cancels its registrant on Zoom (task body)."""
     registrant = (
-        ZoomRegistrant.objects.select_related("meeting__organization", "registration").filter(registration_id=registration_pk).first()
+        ZoomRegistrant.objects.select_related("meeting__organization", "registration")
+        .filter(registration_id=registration_pk)
+        .first()
     )
     if registrant is None or registrant.registration.is_confirmed:
         return registrant
     if registrant.registrant_id and registrant.meeting.is_ready:
         try:
             connection_client(organization=registrant.meeting.organization).registrants_status_update(
-                meeting_id=registrant.meeting.zoom_meeting_id, action="cancel", registrants=[{"id": registrant.registrant_id}]
+                meeting_id=registrant.meeting.zoom_meeting_id,
+                action="cancel",
+                registrants=[{"id": registrant.registrant_id}],
             )
         except ZoomNotFound:
             logger.info("registrant or meeting already gone on Zoom")
@@ -280,7 +287,10 @@ def _prepare_rows(meeting):
         class_session_id=meeting.class_session_id, status=RegistrationStatus.CONFIRMED, zoom_registrant__isnull=True
     ).only("pk")
     ZoomRegistrant.objects.bulk_create(
-        [ZoomRegistrant(organization=meeting.organization, meeting=meeting, registration=registration) for registration in confirmed],
+        [
+            ZoomRegistrant(organization=meeting.organization, meeting=meeting, registration=registration)
+            for registration in confirmed
+        ],
         ignore_conflicts=True,
     )
     return list(ZoomRegistrant.objects.filter(meeting=meeting).select_related("registration", "meeting"))
@@ -298,7 +308,11 @@ def registrants_sync(*, meeting_pk):
         client = connection_client(organization=meeting.organization)
         rows = _prepare_rows(meeting)
         confirmed = [row for row in rows if row.registration.is_confirmed]
-        cancelled = [row for row in rows if not row.registration.is_confirmed and row.registrant_id and row.status != RegistrantStatus.CANCELLED]
+        cancelled = [
+            row
+            for row in rows
+            if not row.registration.is_confirmed and row.registrant_id and row.status != RegistrantStatus.CANCELLED
+        ]
         to_link = [row for row in confirmed if not (row.status == RegistrantStatus.SYNCED and row.join_url)]
 
         if to_link:
@@ -329,7 +343,9 @@ def registrants_sync(*, meeting_pk):
 
         for chunk in _chunks(cancelled, REGISTRANT_STATUS_BATCH_MAX):
             client.registrants_status_update(
-                meeting_id=meeting.zoom_meeting_id, action="cancel", registrants=[{"id": row.registrant_id} for row in chunk]
+                meeting_id=meeting.zoom_meeting_id,
+                action="cancel",
+                registrants=[{"id": row.registrant_id} for row in chunk],
             )
             for row in chunk:
                 row.status, row.error, row.handled = RegistrantStatus.CANCELLED, "", True
@@ -427,7 +443,15 @@ def _mark_synced(row, registrant_id, join_url):
 
 
 SAVED_FIELDS = [
-    "meeting", "registrant_id", "join_url", "status", "error", "synced_at", "add_calls_day", "add_calls", "claimed_until"
+    "meeting",
+    "registrant_id",
+    "join_url",
+    "status",
+    "error",
+    "synced_at",
+    "add_calls_day",
+    "add_calls",
+    "claimed_until",
 ]
 
 

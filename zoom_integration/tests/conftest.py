@@ -48,7 +48,10 @@ def token_body(access_token, refresh_token, scope=ALL_SCOPES, expires_in=3599):
 
 
 def form_of(request):
-    return {key: values[0] for key, values in parse_qs(request.body if isinstance(request.body, str) else request.body.decode()).items()}
+    return {
+        key: values[0]
+        for key, values in parse_qs(request.body if isinstance(request.body, str) else request.body.decode()).items()
+    }
 
 
 def basic_auth_ok(request):

@@ -36,5 +36,9 @@ def assert_matches_zoom_openapi(prepared_request):
         except PathNotFound as error:
             errors.append(error)
         except Exception as error:  # the first document that knows the path decides
-            raise AssertionError(f"{prepared_request.method} {prepared_request.url}: {error!r} {getattr(error, '__cause__', '')}")
-    raise AssertionError(f"{prepared_request.method} {prepared_request.url} is not an operation of Zoom's API: {errors}")
+            raise AssertionError(
+                f"{prepared_request.method} {prepared_request.url}: {error!r} {getattr(error, '__cause__', '')}"
+            )
+    raise AssertionError(
+        f"{prepared_request.method} {prepared_request.url} is not an operation of Zoom's API: {errors}"
+    )

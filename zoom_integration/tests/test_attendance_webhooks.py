@@ -34,13 +34,23 @@ ADA_REGISTRANT = "kLmN0pQrStUvWx-Ada"
 
 def ada_joins(zoom, moment, *, user_id=16778240, uuid=RUN_1):
     return zoom.joined(
-        uuid=uuid, user_id=user_id, name="Ada Lovelace", at=moment, email="ada@example.com", registrant_id=ADA_REGISTRANT
+        uuid=uuid,
+        user_id=user_id,
+        name="Ada Lovelace",
+        at=moment,
+        email="ada@example.com",
+        registrant_id=ADA_REGISTRANT,
     )
 
 
 def ada_leaves(zoom, moment, *, user_id=16778240, uuid=RUN_1):
     return zoom.left(
-        uuid=uuid, user_id=user_id, name="Ada Lovelace", at=moment, email="ada@example.com", registrant_id=ADA_REGISTRANT
+        uuid=uuid,
+        user_id=user_id,
+        name="Ada Lovelace",
+        at=moment,
+        email="ada@example.com",
+        registrant_id=ADA_REGISTRANT,
     )
 
 
@@ -323,7 +333,9 @@ def report_row(*, user_id, name, email, joined, left, registrant_id=None, status
 @pytest.fixture
 def reconciling_class(organization):
     connection, class_session, meeting = class_with_meeting(organization=organization, scopes=ALL_SCOPES.split())
-    pre_registered(meeting, registrant_id=ADA_REGISTRANT, first_name="Ada", last_name="Lovelace", email="ada@example.com")
+    pre_registered(
+        meeting, registrant_id=ADA_REGISTRANT, first_name="Ada", last_name="Lovelace", email="ada@example.com"
+    )
     grace = pre_registered(
         meeting, registrant_id="gRaCe-Registrant", first_name="Grace", last_name="Hopper", email="grace@example.com"
     )
@@ -346,12 +358,20 @@ def test_after_the_meeting_zoom_participant_report_fills_in_what_webhooks_missed
             "next_page_token": "Tva2CuIdTgsv8wAnhyAdU3m06Y2HuLQtlh3",
             "participants": [
                 report_row(
-                    user_id=16778240, name="Ada Lovelace", email="ada@example.com", joined=at(17, 2), left=at(18, 10),
+                    user_id=16778240,
+                    name="Ada Lovelace",
+                    email="ada@example.com",
+                    joined=at(17, 2),
+                    left=at(18, 10),
                     registrant_id=ADA_REGISTRANT,
                 ),
                 report_row(
-                    user_id=16785408, name="Late Larry", email="larry@example.com", joined=at(17, 20),
-                    left=at(17, 25), status="in_waiting_room",
+                    user_id=16785408,
+                    name="Late Larry",
+                    email="larry@example.com",
+                    joined=at(17, 20),
+                    left=at(17, 25),
+                    status="in_waiting_room",
                 ),
             ],
         },
@@ -365,8 +385,12 @@ def test_after_the_meeting_zoom_participant_report_fills_in_what_webhooks_missed
             "next_page_token": "",
             "participants": [
                 report_row(
-                    user_id=16786432, name="Grace Hopper", email="grace@example.com", joined=at(17, 10),
-                    left=at(18, 0), registrant_id="gRaCe-Registrant",
+                    user_id=16786432,
+                    name="Grace Hopper",
+                    email="grace@example.com",
+                    joined=at(17, 10),
+                    left=at(18, 0),
+                    registrant_id="gRaCe-Registrant",
                 ),
             ],
         },

@@ -1,13 +1,13 @@
 """The REST client: retries, rate limits, token refresh on 401 code 124, and Zoom error codes as typed errors."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from django.utils import timezone
 
 from zoom_integration.connection.client import StaticToken, ZoomClient
+from zoom_integration.connection.tokens import connection_client
 from zoom_integration.exceptions import (
     ZoomMissingScope,
     ZoomNeedsReconnect,
@@ -16,7 +16,6 @@ from zoom_integration.exceptions import (
     ZoomRejected,
     ZoomUnavailable,
 )
-from zoom_integration.connection.tokens import connection_client
 
 from .conftest import API, TOKEN_URL, calls_to, fixture_json, form_of, token_body
 from .factories import ZoomConnectionFactory
@@ -75,21 +74,30 @@ def test_daily_rate_limit_raises_with_retry_at_and_does_not_wait(zoom, no_backof
     zoom.get(
         ME,
         status=429,
-        headers={"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Category": "Light", "Retry-After": "2030-01-02T00:00:00Z"},
-        json={"code": 429, "message": "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."},
+        headers={
+            "X-RateLimit-Type": "Daily-limit",
+            "X-RateLimit-Category": "Light",
+            "Retry-After": "2030-01-02T00:00:00Z",
+        },
+        json={
+            "code": 429,
+            "message": "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request.",
+        },
     )
 
     with pytest.raises(ZoomRateLimited) as raised:
         static_client().users_me()
 
     assert raised.value.daily is True
-    assert raised.value.retry_at == datetime(2030, 1, 2, tzinfo=dt_timezone.utc)
+    assert raised.value.retry_at == datetime(2030, 1, 2, tzinfo=UTC)
     assert no_backoff_sleep == []
     assert len(zoom.calls) == 1
 
 
 def test_daily_rate_limit_without_headers_retries_at_midnight_utc(zoom):
-    zoom.get(ME, status=429, json={"code": 429, "message": "You have reached the maximum daily rate limit for this API."})
+    zoom.get(
+        ME, status=429, json={"code": 429, "message": "You have reached the maximum daily rate limit for this API."}
+    )
 
     with pytest.raises(ZoomRateLimited) as raised:
         static_client().users_me()
@@ -104,7 +112,10 @@ def test_per_second_rate_limit_waits_briefly_and_retries(zoom, no_backoff_sleep)
         ME,
         status=429,
         headers={"X-RateLimit-Type": "QPS", "Retry-After": "1"},
-        json={"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."},
+        json={
+            "code": 429,
+            "message": "You have reached the maximum per-second rate limit for this API. Try again later.",
+        },
     )
     zoom.get(ME, json=fixture_json("users_me.json"))
 
@@ -113,7 +124,12 @@ def test_per_second_rate_limit_waits_briefly_and_retries(zoom, no_backoff_sleep)
 
 
 def test_per_second_rate_limit_with_a_long_wait_is_raised(zoom, no_backoff_sleep):
-    zoom.get(ME, status=429, headers={"X-RateLimit-Type": "QPS", "X-RateLimit-Reset": "30"}, json={"code": 429, "message": "Too many concurrent requests."})
+    zoom.get(
+        ME,
+        status=429,
+        headers={"X-RateLimit-Type": "QPS", "X-RateLimit-Reset": "30"},
+        json={"code": 429, "message": "Too many concurrent requests."},
+    )
 
     with pytest.raises(ZoomRateLimited) as raised:
         static_client().users_me()
@@ -123,8 +139,16 @@ def test_per_second_rate_limit_with_a_long_wait_is_raised(zoom, no_backoff_sleep
 
 
 def test_not_found_and_rejected_keep_zooms_code(zoom):
-    zoom.get(f"{API}/meetings/85746065432", status=404, json={"code": 3001, "message": "Meeting does not exist: 85746065432."})
-    zoom.get(ME, status=400, json={"code": 300, "message": "Validation Failed.", "errors": [{"field": "x", "message": "Invalid field."}]})
+    zoom.get(
+        f"{API}/meetings/85746065432",
+        status=404,
+        json={"code": 3001, "message": "Meeting does not exist: 85746065432."},
+    )
+    zoom.get(
+        ME,
+        status=400,
+        json={"code": 300, "message": "Validation Failed.", "errors": [{"field": "x", "message": "Invalid field."}]},
+    )
 
     with pytest.raises(ZoomNotFound) as not_found:
         static_client()._request("GET", "/meetings/85746065432", scope="meeting:read:meeting")
@@ -141,7 +165,10 @@ def test_missing_scope_names_the_scope_and_does_not_refresh(zoom, organization):
     zoom.get(
         ME,
         status=401,
-        json={"code": 4700, "message": "Invalid access token, does not contain scopes:[user:read:user, user:read:admin]."},
+        json={
+            "code": 4700,
+            "message": "Invalid access token, does not contain scopes:[user:read:user, user:read:admin].",
+        },
     )
 
     with pytest.raises(ZoomMissingScope) as raised:
@@ -162,7 +189,9 @@ def test_missing_scope_without_a_list_names_the_endpoint_scope(zoom):
 
 
 def test_401_code_124_refreshes_once_and_retries_once(zoom, organization):
-    connection = ZoomConnectionFactory(organization=organization, access_token="zat-revoked", refresh_token="zrt-current")
+    connection = ZoomConnectionFactory(
+        organization=organization, access_token="zat-revoked", refresh_token="zrt-current"
+    )
     zoom.get(ME, status=401, json={"code": 124, "message": "Invalid access token."})
     zoom.post(TOKEN_URL, json=token_body("zat-fresh", "zrt-next"))
     zoom.get(ME, json=fixture_json("users_me.json"))
@@ -191,7 +220,9 @@ def test_second_401_after_refresh_needs_reconnect(zoom, organization):
 
 
 def test_expired_token_is_refreshed_before_the_call(zoom, organization):
-    connection = ZoomConnectionFactory(organization=organization, access_token="zat-expired", refresh_token="zrt-current")
+    connection = ZoomConnectionFactory(
+        organization=organization, access_token="zat-expired", refresh_token="zrt-current"
+    )
     connection.expires_at = timezone.now() - timedelta(minutes=1)
     connection.save()
     zoom.post(TOKEN_URL, json=token_body("zat-fresh", "zrt-next"))

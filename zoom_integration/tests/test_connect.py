@@ -12,8 +12,8 @@ import responses
 from django.contrib.messages import get_messages
 
 from tests.factories import MembershipFactory, OrganizationFactory
-from zoom_integration.models import PendingZoomGrant, ZoomConnection
 from zoom_integration.connection.selectors import SESSION_OAUTH_ATTEMPTS
+from zoom_integration.models import PendingZoomGrant, ZoomConnection
 
 from .conftest import API, REVOKE_URL, TOKEN_URL, basic_auth_ok, calls_to, fixture_json, form_of, token_body
 from .factories import ZoomConnectionFactory
@@ -28,7 +28,9 @@ def start_connect(client):
     return urlparse(response["Location"]), parse_qs(urlparse(response["Location"]).query)
 
 
-def add_token_exchange(zoom, *, access="zat-new-access-AAA111", refresh="zrt-new-refresh-BBB222", expect_verifier_for=None):
+def add_token_exchange(
+    zoom, *, access="zat-new-access-AAA111", refresh="zrt-new-refresh-BBB222", expect_verifier_for=None
+):
     seen = {}
 
     def exchange(request):
@@ -53,7 +55,11 @@ def add_users_me(zoom, *, user_id=None, email=None, expect_token="zat-new-access
         me["id"] = user_id
     if email:
         me["email"] = email
-    zoom.get(f"{API}/users/me", json=me, match=[responses.matchers.header_matcher({"Authorization": f"Bearer {expect_token}"})])
+    zoom.get(
+        f"{API}/users/me",
+        json=me,
+        match=[responses.matchers.header_matcher({"Authorization": f"Bearer {expect_token}"})],
+    )
     return me
 
 
@@ -154,7 +160,9 @@ def test_consent_denied(owner_client, organization, zoom):
 
 def test_failed_code_exchange_stores_nothing(owner_client, organization, zoom):
     _, query = start_connect(owner_client)
-    zoom.post(TOKEN_URL, status=400, json={"reason": "Invalid authorization code zoomAuthCode1", "error": "invalid_request"})
+    zoom.post(
+        TOKEN_URL, status=400, json={"reason": "Invalid authorization code zoomAuthCode1", "error": "invalid_request"}
+    )
 
     response = owner_client.get(CALLBACK, {"code": "zoomAuthCode1", "state": query["state"][0]}, follow=True)
 
@@ -196,7 +204,10 @@ def test_zoom_down_after_exchange_stores_nothing(owner_client, organization, zoo
 
 def test_reconnect_replaces_tokens(owner_client, organization, zoom):
     ZoomConnectionFactory(
-        organization=organization, zoom_user_id="KDcuGIm1QgePTO8WbOqwIQ", access_token="zat-old-access", refresh_token="zrt-old-refresh"
+        organization=organization,
+        zoom_user_id="KDcuGIm1QgePTO8WbOqwIQ",
+        access_token="zat-old-access",
+        refresh_token="zrt-old-refresh",
     )
     _, query = start_connect(owner_client)
     add_token_exchange(zoom)
@@ -211,7 +222,9 @@ def test_reconnect_replaces_tokens(owner_client, organization, zoom):
     assert not calls_to(zoom, REVOKE_URL)
 
 
-def test_reconnect_as_another_zoom_user_revokes_the_previous_grant(owner_client, organization, zoom, django_capture_on_commit_callbacks):
+def test_reconnect_as_another_zoom_user_revokes_the_previous_grant(
+    owner_client, organization, zoom, django_capture_on_commit_callbacks
+):
     ZoomConnectionFactory(organization=organization, zoom_user_id="previousZoomUser", access_token="zat-previous-user")
     _, query = start_connect(owner_client)
     add_token_exchange(zoom)
@@ -227,7 +240,9 @@ def test_reconnect_as_another_zoom_user_revokes_the_previous_grant(owner_client,
 
 
 def test_one_zoom_user_serves_one_organization(client, organization, other_organization, other_owner, zoom):
-    first = ZoomConnectionFactory(organization=organization, zoom_user_id="KDcuGIm1QgePTO8WbOqwIQ", access_token="zat-first-org")
+    first = ZoomConnectionFactory(
+        organization=organization, zoom_user_id="KDcuGIm1QgePTO8WbOqwIQ", access_token="zat-first-org"
+    )
     client.force_login(other_owner)
     _, query = start_connect(client)
     add_token_exchange(zoom)

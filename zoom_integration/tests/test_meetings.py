@@ -14,8 +14,8 @@ from django.utils import timezone
 from courses import services as course_services
 from courses.models import ClassSession
 from tests.factories import ClassSessionFactory, RegistrationFactory
-from zoom_integration.scheduling import meetings
 from zoom_integration.models import MeetingStatus, ZoomMeeting
+from zoom_integration.scheduling import meetings
 
 from .conftest import ALL_SCOPES, API, signed_headers
 from .factories import ZoomConnectionFactory
@@ -245,7 +245,12 @@ def test_a_meeting_gone_from_zoom_is_shown_with_a_create_button(
     trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
 ):
     ready_meeting(virtual_class)
-    zoom.add(responses.GET, meeting_url(), status=404, json={"code": 3001, "message": f"Meeting does not exist: {MEETING_ID}."})
+    zoom.add(
+        responses.GET,
+        meeting_url(),
+        status=404,
+        json={"code": 3001, "message": f"Meeting does not exist: {MEETING_ID}."},
+    )
     with django_capture_on_commit_callbacks(execute=True):
         course_services.class_session_update(class_session=virtual_class, title="Renamed")
     page = trainer_client.get(f"/courses/classes/{virtual_class.pk}/").content.decode()
@@ -292,7 +297,9 @@ def _post_webhook(client, payload):
 
 
 @pytest.mark.django_db
-def test_meeting_deleted_webhook_marks_the_meeting(client, virtual_class, connected, django_capture_on_commit_callbacks):
+def test_meeting_deleted_webhook_marks_the_meeting(
+    client, virtual_class, connected, django_capture_on_commit_callbacks
+):
     ready_meeting(virtual_class)
     payload = {
         "event": "meeting.deleted",
@@ -301,7 +308,13 @@ def test_meeting_deleted_webhook_marks_the_meeting(client, virtual_class, connec
             "account_id": connected.zoom_account_id,
             "operator": "host@example.com",
             "operator_id": connected.zoom_user_id,
-            "object": {"id": MEETING_ID, "uuid": "aDYlohsHRtCd4ii1uC2+hA==", "host_id": connected.zoom_user_id, "topic": "x", "type": 2},
+            "object": {
+                "id": MEETING_ID,
+                "uuid": "aDYlohsHRtCd4ii1uC2+hA==",
+                "host_id": connected.zoom_user_id,
+                "topic": "x",
+                "type": 2,
+            },
         },
     }
     with django_capture_on_commit_callbacks(execute=True):
@@ -450,20 +463,44 @@ def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
     meeting = ready_meeting(virtual_class)
     registration = RegistrationFactory(class_session=virtual_class, email="ada@example.com")
     ZoomRegistrant.objects.create(
-        organization=meeting.organization, meeting=meeting, registration=registration, status="synced",
-        registrant_id="old-rg", join_url="https://us05web.zoom.us/w/85746065432?tk=old",
+        organization=meeting.organization,
+        meeting=meeting,
+        registration=registration,
+        status="synced",
+        registrant_id="old-rg",
+        join_url="https://us05web.zoom.us/w/85746065432?tk=old",
     )
     new_id = MEETING_ID + 7
-    zoom.add(responses.POST, MEETINGS_URL, json=zoom_meeting_body(id=new_id, join_url=f"https://us05web.zoom.us/j/{new_id}"), status=201)
+    zoom.add(
+        responses.POST,
+        MEETINGS_URL,
+        json=zoom_meeting_body(id=new_id, join_url=f"https://us05web.zoom.us/j/{new_id}"),
+        status=201,
+    )
     zoom.add(responses.DELETE, meeting_url(), status=204)
-    zoom.add(responses.GET, f"{API}/meetings/{new_id}/registrants", json={"page_size": 300, "total_records": 0, "next_page_token": "", "registrants": []})
+    zoom.add(
+        responses.GET,
+        f"{API}/meetings/{new_id}/registrants",
+        json={"page_size": 300, "total_records": 0, "next_page_token": "", "registrants": []},
+    )
     zoom.add(
         responses.POST,
         f"{API}/meetings/{new_id}/batch_registrants",
         status=201,
-        json={"registrants": [{"email": "ada@example.com", "registrant_id": "new-rg", "join_url": f"https://us05web.zoom.us/w/{new_id}?tk=new"}]},
+        json={
+            "registrants": [
+                {
+                    "email": "ada@example.com",
+                    "registrant_id": "new-rg",
+                    "join_url": f"https://us05web.zoom.us/w/{new_id}?tk=new",
+                }
+            ]
+        },
     )
-    assert "Links sent before stop working" in trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/replace/").content.decode()
+    assert (
+        "Links sent before stop working"
+        in trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/replace/").content.decode()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         trainer_client.post(f"/courses/classes/{virtual_class.pk}/zoom/replace/")
     assert [f"{call.request.method} {call.request.url.split('/v2')[1].split('?')[0]}" for call in zoom.calls] == [

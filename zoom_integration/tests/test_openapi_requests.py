@@ -16,25 +16,65 @@ UUID_NEEDING_DOUBLE_ENCODING = "/Kz9pQ//abc+def=="
 
 CALLS = [
     ("users_me", {}),
-    ("meeting_create", {"body": {"topic": "PMP: Week 1", "type": 2, "start_time": "2031-03-04T17:30:00Z", "duration": 90,
-                                 "timezone": "Europe/Berlin", "password": "Ab12Cd34",
-                                 "settings": {"approval_type": 1, "waiting_room": True, "join_before_host": False,
-                                              "auto_recording": "cloud", "registrants_confirmation_email": False,
-                                              "registrants_email_notification": False, "mute_upon_entry": True}}}),
+    (
+        "meeting_create",
+        {
+            "body": {
+                "topic": "PMP: Week 1",
+                "type": 2,
+                "start_time": "2031-03-04T17:30:00Z",
+                "duration": 90,
+                "timezone": "Europe/Berlin",
+                "password": "Ab12Cd34",
+                "settings": {
+                    "approval_type": 1,
+                    "waiting_room": True,
+                    "join_before_host": False,
+                    "auto_recording": "cloud",
+                    "registrants_confirmation_email": False,
+                    "registrants_email_notification": False,
+                    "mute_upon_entry": True,
+                },
+            }
+        },
+    ),
     ("meeting_get", {"meeting_id": MEETING_ID}),
     ("meeting_update", {"meeting_id": MEETING_ID, "body": {"topic": "PMP: Week 1 (moved)", "duration": 60}}),
     ("meeting_delete", {"meeting_id": MEETING_ID}),
-    ("registrant_add", {"meeting_id": MEETING_ID, "body": {"email": "ada@example.com", "first_name": "Ada",
-                                                          "last_name": "Lovelace", "auto_approve": True}}),
-    ("registrants_batch_add", {"meeting_id": MEETING_ID, "body": {"auto_approve": True, "registrants_confirmation_email": False,
-                                                                 "registrants": [{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}]}}),
+    (
+        "registrant_add",
+        {
+            "meeting_id": MEETING_ID,
+            "body": {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace", "auto_approve": True},
+        },
+    ),
+    (
+        "registrants_batch_add",
+        {
+            "meeting_id": MEETING_ID,
+            "body": {
+                "auto_approve": True,
+                "registrants_confirmation_email": False,
+                "registrants": [{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}],
+            },
+        },
+    ),
     ("registrants_list", {"meeting_id": MEETING_ID}),
     ("registrants_status_update", {"meeting_id": MEETING_ID, "action": "cancel", "registrants": [{"id": "rg-1"}]}),
     ("past_meeting_participants", {"meeting_id_or_uuid": UUID_NEEDING_DOUBLE_ENCODING}),
     ("polls_list", {"meeting_id": MEETING_ID}),
-    ("poll_create", {"meeting_id": MEETING_ID, "body": {"title": "Check", "poll_type": 1, "anonymous": False,
-                                                       "questions": [{"name": "Which?", "type": "single", "answer_required": True,
-                                                                      "answers": ["A", "B"]}]}}),
+    (
+        "poll_create",
+        {
+            "meeting_id": MEETING_ID,
+            "body": {
+                "title": "Check",
+                "poll_type": 1,
+                "anonymous": False,
+                "questions": [{"name": "Which?", "type": "single", "answer_required": True, "answers": ["A", "B"]}],
+            },
+        },
+    ),
     ("poll_delete", {"meeting_id": MEETING_ID, "poll_id": "QalIoKWLTJehBJ8e1xRrbQ"}),
     ("meeting_summary_get", {"meeting_id_or_uuid": UUID_NEEDING_DOUBLE_ENCODING}),
     ("meeting_summary_delete", {"meeting_id_or_uuid": UUID_NEEDING_DOUBLE_ENCODING}),
@@ -66,7 +106,9 @@ def test_every_client_request_is_an_operation_of_zooms_api(client, method, argum
 
 def test_the_list_covers_every_public_client_method():
     public = {
-        name for name in vars(ZoomClient) if not name.startswith("_") and callable(getattr(ZoomClient, name)) and name != "sleep"
+        name
+        for name in vars(ZoomClient)
+        if not name.startswith("_") and callable(getattr(ZoomClient, name)) and name != "sleep"
     }
     assert public == {name for name, _ in CALLS}
 

@@ -77,15 +77,23 @@ def test_purge_removes_every_zoom_derived_record_after_confirmation(class_sessio
     organization = class_session.organization
     meeting = ready_meeting(class_session)
     registration = RegistrationFactory(class_session=class_session)
-    ZoomRegistrant.objects.create(organization=organization, meeting=meeting, registration=registration, registrant_id="r1")
+    ZoomRegistrant.objects.create(
+        organization=organization, meeting=meeting, registration=registration, registrant_id="r1"
+    )
     WebhookEvent.objects.create(
         event_type="meeting.ended", raw_body="{}", dedup_key="a" * 64, organization=organization, state="processed"
     )
     from django.utils import timezone
 
     presence_signal_record(
-        class_session=class_session, source="zoom", external_id="e1", session_key="s1", kind="join",
-        occurred_at=timezone.now(), participant_key="p1", email=registration.email,
+        class_session=class_session,
+        source="zoom",
+        external_id="e1",
+        session_key="s1",
+        kind="join",
+        occurred_at=timezone.now(),
+        participant_key="p1",
+        email=registration.email,
     )
     dry = run("zoom_purge_org_data", "--org", organization.slug, "--dry-run")
     assert "1 meetings" in dry and "1 registrant links" in dry and "1 presence signals" in dry

@@ -25,7 +25,9 @@ def zoom_poll(poll_id="QalIoKWLTJehBJ8e1xRrbQ", title="Warm-up", status="notstar
         "anonymous": False,
         "poll_type": 1,
         "title": title,
-        "questions": [{"name": "Which approach fits?", "type": "single", "answer_required": True, "answers": list(answers)}],
+        "questions": [
+            {"name": "Which approach fits?", "type": "single", "answer_required": True, "answers": list(answers)}
+        ],
     }
 
 
@@ -46,10 +48,14 @@ def push(client, class_session, **fields):
 
 
 @pytest.mark.django_db
-def test_push_to_zoom_sends_one_single_choice_question_with_the_answers_cleaned(trainer_client, class_session, meeting, zoom):
+def test_push_to_zoom_sends_one_single_choice_question_with_the_answers_cleaned(
+    trainer_client, class_session, meeting, zoom
+):
     zoom.add(responses.POST, POLLS_URL, json=zoom_poll(answers=("Agile", "Waterfall", "Hybrid")), status=201)
 
-    response = push(trainer_client, class_session, title="  Warm-up ", answers="\n  Agile \n\nWaterfall\n   \nHybrid  \n")
+    response = push(
+        trainer_client, class_session, title="  Warm-up ", answers="\n  Agile \n\nWaterfall\n   \nHybrid  \n"
+    )
 
     assert response.status_code == 302
     assert response["Location"].endswith(f"/courses/classes/{class_session.pk}/zoom/#polls")
@@ -60,7 +66,12 @@ def test_push_to_zoom_sends_one_single_choice_question_with_the_answers_cleaned(
         "poll_type": 1,
         "anonymous": False,
         "questions": [
-            {"name": "Which approach fits?", "type": "single", "answer_required": True, "answers": ["Agile", "Waterfall", "Hybrid"]}
+            {
+                "name": "Which approach fits?",
+                "type": "single",
+                "answer_required": True,
+                "answers": ["Agile", "Waterfall", "Hybrid"],
+            }
         ],
     }
     assert_matches_zoom_openapi(call.request)
@@ -71,7 +82,9 @@ def test_push_to_zoom_sends_one_single_choice_question_with_the_answers_cleaned(
 
 @pytest.mark.django_db
 def test_the_page_lists_the_polls_zoom_has_including_those_added_in_zoom(trainer_client, class_session, meeting, zoom):
-    added_in_zoom = zoom_poll(poll_id="zoomWebPoll1", title="Made in the Zoom portal", status="ended", answers=("Yes", "No"))
+    added_in_zoom = zoom_poll(
+        poll_id="zoomWebPoll1", title="Made in the Zoom portal", status="ended", answers=("Yes", "No")
+    )
     zoom.add(responses.GET, POLLS_URL, json={"total_records": 2, "polls": [zoom_poll(), added_in_zoom]})
 
     page = trainer_client.get(f"/courses/classes/{class_session.pk}/zoom/")
@@ -102,7 +115,9 @@ def test_delete_removes_the_poll_on_zoom(trainer_client, class_session, meeting,
 
 @pytest.mark.django_db
 def test_deleting_a_poll_zoom_no_longer_has_says_so(trainer_client, class_session, meeting, zoom):
-    zoom.add(responses.DELETE, f"{POLLS_URL}/gone", status=404, json={"code": 404, "message": "Meeting poll not found."})
+    zoom.add(
+        responses.DELETE, f"{POLLS_URL}/gone", status=404, json={"code": 404, "message": "Meeting poll not found."}
+    )
     zoom.add(responses.GET, POLLS_URL, json=NO_POLLS)
 
     response = trainer_client.post(f"/courses/classes/{class_session.pk}/zoom/polls/gone/delete/", follow=True)
@@ -137,7 +152,11 @@ def test_each_broken_rule_is_named_nothing_is_sent_and_the_form_keeps_the_text(
     assert not [call for call in zoom.calls if call.request.method == "POST"]
     text = page_text(response)
     assert message in text
-    [form] = [section["context"]["form"] for section in response.context["sections"] if section["template"].endswith("_polls.html")]
+    [form] = [
+        section["context"]["form"]
+        for section in response.context["sections"]
+        if section["template"].endswith("_polls.html")
+    ]
     typed = {"title": "Warm-up", "question": "Which approach fits?", "answers": "Agile\nWaterfall", **fields}
     assert {name: form[name].value() for name in typed} == typed
 
@@ -148,7 +167,10 @@ def test_each_broken_rule_is_named_nothing_is_sent_and_the_form_keeps_the_text(
     [
         (
             400,
-            {"code": 4400, "message": "Meeting polls disabled. To enable this feature, enable the Meeting Polls/Quizzes setting."},
+            {
+                "code": 4400,
+                "message": "Meeting polls disabled. To enable this feature, enable the Meeting Polls/Quizzes setting.",
+            },
             "Zoom refused the poll because polls are turned off for this Zoom account.",
         ),
         (
@@ -156,7 +178,11 @@ def test_each_broken_rule_is_named_nothing_is_sent_and_the_form_keeps_the_text(
             {"code": 300, "message": "Validation Failed.", "errors": [{"field": "title", "message": "Invalid field."}]},
             "Zoom refused the poll as invalid (Validation Failed.). Check it and try again.",
         ),
-        (400, {"code": 3161, "message": "User is not allowed to host."}, "the connected Zoom user may not host meetings"),
+        (
+            400,
+            {"code": 3161, "message": "User is not allowed to host."},
+            "the connected Zoom user may not host meetings",
+        ),
         (
             401,
             {"code": 4700, "message": "Invalid access token, does not contain scopes:[meeting:write:poll]."},
@@ -180,13 +206,18 @@ def test_a_zoom_refusal_is_shown_in_plain_words_and_the_form_keeps_the_text(
 
 
 @pytest.mark.django_db
-def test_without_the_poll_scope_the_section_says_which_permission_is_missing(trainer_client, class_session, organization, zoom):
+def test_without_the_poll_scope_the_section_says_which_permission_is_missing(
+    trainer_client, class_session, organization, zoom
+):
     connect(organization, scopes="user:read:user meeting:write:meeting meeting:read:meeting")
     class_meeting(class_session)
 
     text = page_text(trainer_client.get(f"/courses/classes/{class_session.pk}/zoom/"))
 
-    assert "Zoom did not grant CohortStudio the permission meeting:delete:poll, meeting:read:list_polls, meeting:write:poll" in text
+    assert (
+        "Zoom did not grant CohortStudio the permission meeting:delete:poll, meeting:read:list_polls, meeting:write:poll"
+        in text
+    )
     assert "Push to Zoom" not in text
     assert not zoom.calls
 

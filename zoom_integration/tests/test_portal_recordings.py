@@ -77,7 +77,9 @@ def test_unsharing_hides_it_at_once(client_factory, trainer_client, shared_class
     student = client_factory()
     assert SHARE_URL in portal_as(student, registration)
 
-    response = trainer_client.post(f"/courses/classes/{shared_class.class_session_id}/zoom/recordings/{recording_file.pk}/unshare/")
+    response = trainer_client.post(
+        f"/courses/classes/{shared_class.class_session_id}/zoom/recordings/{recording_file.pk}/unshare/"
+    )
 
     assert response.status_code == 302
     text = page_text(student.get("/portal/"))
@@ -122,9 +124,16 @@ def test_a_student_of_another_org_never_sees_it_even_in_the_same_portal(client, 
     other_class = past_class(CourseFactory(organization=other_organization), title="Other org's class")
     connect(other_organization, zoom_user_id="otherHost", zoom_account_id="otherAccount")
     other_meeting = class_meeting(other_class, zoom_meeting_id=11122233344)
-    recording_of(other_meeting, file_id="other-video", share_url="https://us05web.zoom.us/rec/share/OtherOrgs", passcode="Other")
+    recording_of(
+        other_meeting, file_id="other-video", share_url="https://us05web.zoom.us/rec/share/OtherOrgs", passcode="Other"
+    )
     RegistrationFactory(class_session=other_class, student=student, email=student.email)
-    RegistrationFactory(class_session=shared_class.class_session, student=student, email=student.email, status=RegistrationStatus.CANCELLED)
+    RegistrationFactory(
+        class_session=shared_class.class_session,
+        student=student,
+        email=student.email,
+        status=RegistrationStatus.CANCELLED,
+    )
 
     client.force_login(student)
     text = page_text(client.get("/portal/"))

@@ -28,7 +28,9 @@ RECORDINGS_BY_UUID = f"{API}/meetings/4444AAAiAAAAAiAiAiiAii%3D%3D/recordings"
 NO_RECORDING = {"code": 3301, "message": "There is no recording for this meeting."}
 MP4_ID = "388ffb46-1541-460d-8447-4624451a1db7"
 M4A_ID = "ed6c2f27-2ae7-42f4-b3d0-835b493e4fa8"
-UNSHARE_LIMIT = "Unshare hides the recording in CohortStudio at once, but it cannot revoke a link someone already copied"
+UNSHARE_LIMIT = (
+    "Unshare hides the recording in CohortStudio at once, but it cannot revoke a link someone already copied"
+)
 
 
 def recording_document():
@@ -79,7 +81,11 @@ def test_recording_completed_webhook_keeps_only_references_and_the_page_lists_ea
     files = {recording_file.file_id: recording_file for recording_file in ZoomRecordingFile.objects.all()}
     assert set(files) == {MP4_ID, M4A_ID}
     video = files[MP4_ID]
-    assert (video.meeting, video.meeting_uuid, video.organization) == (past_meeting, RECORDING_UUID, past_meeting.organization)
+    assert (video.meeting, video.meeting_uuid, video.organization) == (
+        past_meeting,
+        RECORDING_UUID,
+        past_meeting.organization,
+    )
     assert (video.file_type, video.recording_type, video.file_size, video.status) == (
         "MP4",
         "shared_screen_with_speaker_view",
@@ -123,8 +129,19 @@ def test_opening_the_page_with_no_recording_yet_asks_zoom_for_the_latest_one(tra
     ("status", "body", "message"),
     [
         (404, NO_RECORDING, "No cloud recording yet: Zoom processes it after the meeting ends"),
-        (400, {"code": 1010, "message": "User does not belong to this account."}, "Zoom refused to list the recordings: User does not belong to this account."),
-        (401, {"code": 4700, "message": "Invalid access token, does not contain scopes:[cloud_recording:read:list_recording_files]."}, "Zoom did not grant CohortStudio the permission cloud_recording:read:list_recording_files."),
+        (
+            400,
+            {"code": 1010, "message": "User does not belong to this account."},
+            "Zoom refused to list the recordings: User does not belong to this account.",
+        ),
+        (
+            401,
+            {
+                "code": 4700,
+                "message": "Invalid access token, does not contain scopes:[cloud_recording:read:list_recording_files].",
+            },
+            "Zoom did not grant CohortStudio the permission cloud_recording:read:list_recording_files.",
+        ),
         (503, {"code": 503, "message": "Service unavailable."}, "Zoom is not responding right now."),
     ],
 )
@@ -161,7 +178,9 @@ def file_of(file_id):
 
 
 @pytest.mark.django_db
-def test_refresh_rereads_each_known_instance_by_uuid_and_3301_makes_its_files_disappear(trainer_client, past_meeting, stored_files, zoom):
+def test_refresh_rereads_each_known_instance_by_uuid_and_3301_makes_its_files_disappear(
+    trainer_client, past_meeting, stored_files, zoom
+):
     ZoomRecordingFile.objects.filter(file_id=MP4_ID).update(shared=True)
     zoom.add(responses.GET, RECORDINGS_BY_UUID, status=404, json=NO_RECORDING)
     zoom.add(responses.GET, RECORDINGS_BY_ID, status=404, json=NO_RECORDING)
@@ -207,7 +226,9 @@ def test_files_trashed_or_deleted_on_zoom_disappear_and_lose_their_sharing(
 
 
 @pytest.mark.django_db
-def test_recovered_files_come_back_unshared(client_factory, past_meeting, stored_files, django_capture_on_commit_callbacks):
+def test_recovered_files_come_back_unshared(
+    client_factory, past_meeting, stored_files, django_capture_on_commit_callbacks
+):
     ZoomRecordingFile.objects.update(shared=True)
     deliver(client_factory(), "recording.trashed.json", django_capture_on_commit_callbacks)
     deliver(client_factory(), "recording.recovered.json", django_capture_on_commit_callbacks)
@@ -248,20 +269,30 @@ def test_another_organizations_recording_gives_404(owner_client, other_organizat
     other_class = past_class(CourseFactory(organization=other_organization))
     connect(other_organization, zoom_user_id="otherHost", zoom_account_id="otherAccount")
     other_meeting = class_meeting(other_class, zoom_meeting_id=RECORDING_MEETING_ID)
-    [video, _] = sorted(recordings.recordings_store(meeting=other_meeting, recording=recording_document()), key=lambda f: f.file_type != "MP4")
+    [video, _] = sorted(
+        recordings.recordings_store(meeting=other_meeting, recording=recording_document()),
+        key=lambda f: f.file_type != "MP4",
+    )
 
     for action in ("share", "unshare"):
-        assert owner_client.post(f"/courses/classes/{other_class.pk}/zoom/recordings/{video.pk}/{action}/").status_code == 404
+        assert (
+            owner_client.post(f"/courses/classes/{other_class.pk}/zoom/recordings/{video.pk}/{action}/").status_code
+            == 404
+        )
     assert owner_client.post(f"/courses/classes/{other_class.pk}/zoom/recordings/refresh/").status_code == 404
     assert not ZoomRecordingFile.objects.filter(shared=True).exists()
 
 
 @pytest.mark.django_db
-def test_a_recording_of_one_class_cannot_be_shared_through_another_class(owner_client, course, past_meeting, stored_files):
+def test_a_recording_of_one_class_cannot_be_shared_through_another_class(
+    owner_client, course, past_meeting, stored_files
+):
     own_other_class = ClassSessionFactory(course=course)
     class_meeting(own_other_class, zoom_meeting_id=RECORDING_MEETING_ID + 1)
     video = file_of(MP4_ID)
-    assert owner_client.post(f"/courses/classes/{own_other_class.pk}/zoom/recordings/{video.pk}/share/").status_code == 404
+    assert (
+        owner_client.post(f"/courses/classes/{own_other_class.pk}/zoom/recordings/{video.pk}/share/").status_code == 404
+    )
     assert not file_of(MP4_ID).shared
 
 
@@ -269,7 +300,14 @@ def test_a_recording_of_one_class_cannot_be_shared_through_another_class(owner_c
 def test_files_without_a_zoom_id_are_kept_under_a_stand_in(past_meeting):
     document = recording_document()
     document["recording_files"].append(
-        {"meeting_id": "098765ABCD", "recording_start": "2021-03-23T22:14:57Z", "recording_end": "2021-03-23T23:15:41Z", "file_type": "TIMELINE", "file_extension": "JSON", "download_url": "https://example.com/recording/download/timeline"}
+        {
+            "meeting_id": "098765ABCD",
+            "recording_start": "2021-03-23T22:14:57Z",
+            "recording_end": "2021-03-23T23:15:41Z",
+            "file_type": "TIMELINE",
+            "file_extension": "JSON",
+            "download_url": "https://example.com/recording/download/timeline",
+        }
     )
     recordings.recordings_store(meeting=past_meeting, recording=document)
     recordings.recordings_store(meeting=past_meeting, recording=document)

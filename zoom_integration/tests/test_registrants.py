@@ -10,8 +10,8 @@ from django.core import mail
 from courses import services as course_services
 from tests.factories import RegistrationFactory
 from zoom_integration import jobs
-from zoom_integration.scheduling import registrants
 from zoom_integration.models import RegistrantStatus, ZoomMeeting, ZoomRegistrant
+from zoom_integration.scheduling import registrants
 
 from .conftest import API
 from .openapi import assert_matches_zoom_openapi
@@ -189,14 +189,28 @@ def test_sync_adopts_registrants_zoom_already_has_instead_of_adding_them(meeting
 @pytest.mark.django_db
 def test_sync_follows_zooms_pages(meeting, zoom):
     RegistrationFactory(class_session=meeting.class_session, email="b@example.com")
-    first = empty_list() | {"next_page_token": "page2", "registrants": [{"id": "rg-a", "email": "a@example.com", "join_url": join_url_for("rg-a")}]}
-    second = empty_list() | {"registrants": [{"id": "rg-b", "email": "b@example.com", "join_url": join_url_for("rg-b")}]}
-    zoom.add(responses.GET, REGISTRANTS_URL, json=first, match=[responses.matchers.query_param_matcher({"status": "approved", "page_size": "300"})])
+    first = empty_list() | {
+        "next_page_token": "page2",
+        "registrants": [{"id": "rg-a", "email": "a@example.com", "join_url": join_url_for("rg-a")}],
+    }
+    second = empty_list() | {
+        "registrants": [{"id": "rg-b", "email": "b@example.com", "join_url": join_url_for("rg-b")}]
+    }
+    zoom.add(
+        responses.GET,
+        REGISTRANTS_URL,
+        json=first,
+        match=[responses.matchers.query_param_matcher({"status": "approved", "page_size": "300"})],
+    )
     zoom.add(
         responses.GET,
         REGISTRANTS_URL,
         json=second,
-        match=[responses.matchers.query_param_matcher({"status": "approved", "page_size": "300", "next_page_token": "page2"})],
+        match=[
+            responses.matchers.query_param_matcher(
+                {"status": "approved", "page_size": "300", "next_page_token": "page2"}
+            )
+        ],
     )
     registrants.registrants_sync(meeting_pk=meeting.pk)
     assert ZoomRegistrant.objects.get().registrant_id == "rg-b"
@@ -243,7 +257,9 @@ def test_sync_stopped_by_a_rate_limit_shows_why_and_keeps_what_was_done(meeting,
 
 
 @pytest.mark.django_db
-def test_sync_now_page_shows_progress_and_per_student_results(trainer_client, meeting, zoom, django_capture_on_commit_callbacks):
+def test_sync_now_page_shows_progress_and_per_student_results(
+    trainer_client, meeting, zoom, django_capture_on_commit_callbacks
+):
     RegistrationFactory(class_session=meeting.class_session, first_name="Ada", email="ada@example.com")
     page = trainer_client.get(f"/courses/classes/{meeting.class_session_id}/").content.decode()
     assert "1 student waiting for" in page

@@ -11,8 +11,8 @@ from django.utils import timezone
 from attendance.models import AttendanceRecord, Participant, PresenceSignal
 from attendance.tests.snapshots import derived_snapshot
 from tests.factories import OrganizationFactory
-from zoom_integration.models import WebhookEvent
 from zoom_integration.inbox.replay import webhook_events_replay
+from zoom_integration.models import WebhookEvent
 
 from .conftest import fixture_json
 from .zoom_events import (  # noqa: F401  (fixtures)
@@ -56,7 +56,12 @@ def attendance_state(class_session):
         for email, row in rows.items()
     }
     unmatched = [(p.display_name, p.first_joined_at, p.last_left_at, p.minutes_present) for p in attendance.unmatched]
-    return {"report": shown, "unmatched": unmatched, "runs": attendance.runs, "derived": derived_snapshot(class_session)}
+    return {
+        "report": shown,
+        "unmatched": unmatched,
+        "runs": attendance.runs,
+        "derived": derived_snapshot(class_session),
+    }
 
 
 def replay(*args):
@@ -140,7 +145,9 @@ def test_events_are_selected_by_id_arrival_time_and_organization(class_day, deli
 
     assert "Replayed 1 webhook event(s)." in output
     assert WebhookEvent.objects.get(organization=other_organization).attempts == 2
-    assert set(WebhookEvent.objects.filter(pk__in=[event.pk for event in ours]).values_list("attempts", flat=True)) == {1}
+    assert set(WebhookEvent.objects.filter(pk__in=[event.pk for event in ours]).values_list("attempts", flat=True)) == {
+        1
+    }
 
 
 def test_a_deauthorization_is_never_replayed(class_day, deliver):

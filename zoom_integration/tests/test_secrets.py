@@ -11,8 +11,8 @@ from django.db import connection as db_connection
 from tests.factories import UserFactory
 from zoom_integration.connection import oauth
 from zoom_integration.connection.client import StaticToken, ZoomClient
-from zoom_integration.models import PendingZoomGrant, ZoomConnection
 from zoom_integration.connection.tokens import connection_client
+from zoom_integration.models import PendingZoomGrant, ZoomConnection
 
 from .conftest import API, TOKEN_URL, fixture_json, token_body
 
@@ -31,9 +31,7 @@ def text_columns_containing(needle):
     with db_connection.cursor() as cursor:
         for table in db_connection.introspection.table_names(cursor):
             for column in db_connection.introspection.get_table_description(cursor, table):
-                cursor.execute(
-                    f'SELECT count(*) FROM "{table}" WHERE "{column.name}"::text LIKE %s', [f"%{needle}%"]
-                )
+                cursor.execute(f'SELECT count(*) FROM "{table}" WHERE "{column.name}"::text LIKE %s', [f"%{needle}%"])
                 if cursor.fetchone()[0]:
                     found.append(f"{table}.{column.name}")
     return found
@@ -41,7 +39,9 @@ def text_columns_containing(needle):
 
 @pytest.fixture
 def zoom_with_tokens(zoom):
-    answers = iter([token_body(TOKENS[0], TOKENS[1]), token_body(TOKENS[2], TOKENS[3]), token_body(TOKENS[4], TOKENS[5])])
+    answers = iter(
+        [token_body(TOKENS[0], TOKENS[1]), token_body(TOKENS[2], TOKENS[3]), token_body(TOKENS[4], TOKENS[5])]
+    )
 
     def token_endpoint(request):
         return 200, {}, json.dumps(next(answers))
@@ -77,16 +77,31 @@ def test_tokens_never_leak(owner_client, organization, client_factory, zoom_with
     pending = PendingZoomGrant.objects.get()
     assert pending.access_token() == TOKENS[4]
 
-    pages = [owner_client.get("/settings/zoom/").content.decode(), owner_client.get("/settings/zoom/disconnect/").content.decode()]
+    pages = [
+        owner_client.get("/settings/zoom/").content.decode(),
+        owner_client.get("/settings/zoom/disconnect/").content.decode(),
+    ]
     admin_user = UserFactory(is_staff=True, is_superuser=True)
     owner_client.force_login(admin_user)
     pages += [
         owner_client.get("/admin/zoom_integration/zoomconnection/").content.decode(),
         owner_client.get(f"/admin/zoom_integration/zoomconnection/{connection.pk}/change/").content.decode(),
     ]
-    reprs = [repr(connection), str(connection), repr(pending), str(pending), repr(connection_client(organization=organization))]
+    reprs = [
+        repr(connection),
+        str(connection),
+        repr(pending),
+        str(pending),
+        repr(connection_client(organization=organization)),
+    ]
     reprs.append(repr(ZoomClient(tokens=StaticToken(TOKENS[0]))))
-    reprs.append(repr(oauth.TokenGrant(access_token=TOKENS[0], refresh_token=TOKENS[1], expires_at=connection.expires_at, scopes=())))
+    reprs.append(
+        repr(
+            oauth.TokenGrant(
+                access_token=TOKENS[0], refresh_token=TOKENS[1], expires_at=connection.expires_at, scopes=()
+            )
+        )
+    )
     log_text = "\n".join(record.getMessage() for record in caplog.records)
 
     assert "Connected as jchill@example.com" in pages[0]

@@ -14,9 +14,9 @@ from django.utils import timezone
 from tests.factories import MembershipFactory, UserFactory
 from zoom_integration import crypto, jobs, tasks
 from zoom_integration.connection import services, tokens
-from zoom_integration.inbox import drain
-from zoom_integration.exceptions import ZoomNeedsReconnect
 from zoom_integration.connection.selectors import connection_features
+from zoom_integration.exceptions import ZoomNeedsReconnect
+from zoom_integration.inbox import drain
 from zoom_integration.models import PendingZoomGrant, WebhookEvent, ZoomAccessRemoval, ZoomConnection
 
 from .conftest import API, REVOKE_URL, TOKEN_URL, basic_auth_ok, calls_to, fixture_json, signed_headers, token_body
@@ -71,7 +71,9 @@ def test_reconnect_needed_page_shows_troubleshooting_and_connect_button(owner_cl
 
 
 def test_connected_page_shows_features_and_switches_off_those_missing_a_scope(owner_client, organization):
-    connection = ZoomConnectionFactory(organization=organization, scopes=["user:read:user", "meeting:read:summary", "meeting:delete:summary"])
+    connection = ZoomConnectionFactory(
+        organization=organization, scopes=["user:read:user", "meeting:read:summary", "meeting:delete:summary"]
+    )
     connection.last_webhook_at = timezone.now()
     connection.save()
 
@@ -127,7 +129,9 @@ def test_beat_survives_zoom_being_down(zoom, organization):
 # Disconnect ------------------------------------------------------------------
 
 
-def test_disconnect_confirms_then_deletes_tokens_and_revokes(owner_client, organization, owner, zoom, django_capture_on_commit_callbacks):
+def test_disconnect_confirms_then_deletes_tokens_and_revokes(
+    owner_client, organization, owner, zoom, django_capture_on_commit_callbacks
+):
     connection = ZoomConnectionFactory(organization=organization, access_token="zat-to-revoke")
     zoom.post(REVOKE_URL, json={"status": "success"})
 
@@ -151,7 +155,9 @@ def test_disconnect_confirms_then_deletes_tokens_and_revokes(owner_client, organ
     assert (removal.reason, removal.removed_by, removal.deleted) == ("disconnected", owner, services.TOKENS_DELETED)
 
 
-def test_revoke_failure_is_not_a_failed_disconnect(owner_client, organization, zoom, django_capture_on_commit_callbacks, caplog):
+def test_revoke_failure_is_not_a_failed_disconnect(
+    owner_client, organization, zoom, django_capture_on_commit_callbacks, caplog
+):
     connection = ZoomConnectionFactory(organization=organization)
     zoom.post(REVOKE_URL, status=500, body="Internal error")
 
@@ -251,7 +257,9 @@ def test_deauthorization_after_disconnect_finds_nothing_to_do(
 
 def test_rotate_encryption_keys_command(settings, organization, zoom):
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
-    connection = ZoomConnectionFactory(organization=organization, access_token="zat-rotate-me", refresh_token="zrt-rotate-me")
+    connection = ZoomConnectionFactory(
+        organization=organization, access_token="zat-rotate-me", refresh_token="zrt-rotate-me"
+    )
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
     before = ZoomConnection.objects.get().access_token_encrypted
@@ -324,9 +332,14 @@ def test_processing_twice_runs_the_handler_once(organization):
 
 def test_sweeper_purges_unclaimed_marketplace_tokens(zoom, organization):
     pending = PendingZoomGrant(
-        session_binding="0" * 64, zoom_user_id="u1", zoom_account_id="a1", hold_until=timezone.now() - timedelta(minutes=1)
+        session_binding="0" * 64,
+        zoom_user_id="u1",
+        zoom_account_id="a1",
+        hold_until=timezone.now() - timedelta(minutes=1),
     )
-    pending.set_tokens(access_token="zat-unclaimed", refresh_token="zrt-unclaimed", expires_at=timezone.now(), scopes=[])
+    pending.set_tokens(
+        access_token="zat-unclaimed", refresh_token="zrt-unclaimed", expires_at=timezone.now(), scopes=[]
+    )
     pending.save()
     zoom.post(REVOKE_URL, json={"status": "success"})
 
@@ -342,11 +355,16 @@ def test_last_webhook_of_a_connection_is_written_about_once_a_minute_not_once_an
     received = timezone.now()
 
     def processed(number, *, seconds_later):
-        body = json.dumps({
-            "event": "meeting.participant_joined",
-            "event_ts": number,
-            "payload": {"account_id": connection.zoom_account_id, "object": {"id": "1", "host_id": connection.zoom_user_id}},
-        }).encode()
+        body = json.dumps(
+            {
+                "event": "meeting.participant_joined",
+                "event_ts": number,
+                "payload": {
+                    "account_id": connection.zoom_account_id,
+                    "object": {"id": "1", "host_id": connection.zoom_user_id},
+                },
+            }
+        ).encode()
         event_id, _ = jobs.webhook_event_accept(raw_body=body, payload=json.loads(body))
         WebhookEvent.objects.filter(pk=event_id).update(received_at=received + timedelta(seconds=seconds_later))
         drain.webhook_event_process(event_id=event_id)
@@ -368,12 +386,20 @@ def test_pruning_deletes_finished_deliveries_past_retention_and_keeps_what_they_
         WebhookEvent.objects.filter(pk=event_id).update(state=state, received_at=now - timedelta(days=days_ago))
         return event_id
 
-    old_finished = [stored(1, state="processed", days_ago=91), stored(2, state="ignored", days_ago=120), stored(3, state="failed", days_ago=400)]
+    old_finished = [
+        stored(1, state="processed", days_ago=91),
+        stored(2, state="ignored", days_ago=120),
+        stored(3, state="failed", days_ago=400),
+    ]
     old_waiting = stored(4, state="received", days_ago=91)
     recent = stored(5, state="processed", days_ago=89)
     removal = ZoomAccessRemoval.objects.create(
-        organization=organization, reason="deauthorized", zoom_user_id=connection.zoom_user_id,
-        zoom_account_id=connection.zoom_account_id, removed_at=now, webhook_event_id=old_finished[0],
+        organization=organization,
+        reason="deauthorized",
+        zoom_user_id=connection.zoom_user_id,
+        zoom_account_id=connection.zoom_account_id,
+        removed_at=now,
+        webhook_event_id=old_finished[0],
     )
     monkeypatch.setattr(drain, "WEBHOOK_PRUNE_BATCH", 2)
 

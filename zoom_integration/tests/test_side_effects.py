@@ -20,8 +20,7 @@ from zoom_integration.models import MeetingStatus, RegistrantStatus, ZoomMeeting
 from zoom_integration.scheduling import meetings, registrants
 
 from .conftest import API
-from .test_meetings import MEETING_ID, MEETINGS_URL, connected, ready_meeting, virtual_class  # noqa: F401
-from .test_meetings import zoom_meeting_body
+from .test_meetings import MEETING_ID, MEETINGS_URL, connected, ready_meeting, virtual_class, zoom_meeting_body  # noqa: F401
 
 REGISTRANTS_URL = f"{API}/meetings/{MEETING_ID}/registrants"
 

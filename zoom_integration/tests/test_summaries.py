@@ -65,7 +65,11 @@ def test_summary_completed_webhook_fetches_the_summary_by_its_uuid_and_the_page_
     assert call.request.path_url == f"/v2/meetings/{SINGLE_ENCODED}/meeting_summary"
     assert_matches_zoom_openapi(call.request)
     summary = ZoomSummary.objects.get()
-    assert (summary.meeting, summary.meeting_uuid, summary.organization) == (past_meeting, MEETING_UUID, past_meeting.organization)
+    assert (summary.meeting, summary.meeting_uuid, summary.organization) == (
+        past_meeting,
+        MEETING_UUID,
+        past_meeting.organization,
+    )
     assert summary.summary_created_at.isoformat() == "2019-07-15T23:24:52+00:00"
 
     quiet_other_sections(zoom)
@@ -130,7 +134,11 @@ def test_a_class_not_started_yet_does_not_ask_zoom(trainer_client, class_session
 
 
 ERRORS = [
-    (404, {"code": 3001, "message": "Meeting does not exist: 97763643886."}, "No AI summary yet: Zoom makes it after the meeting ends"),
+    (
+        404,
+        {"code": 3001, "message": "Meeting does not exist: 97763643886."},
+        "No AI summary yet: Zoom makes it after the meeting ends",
+    ),
     (
         403,
         {"code": 2305, "message": "The meeting summary has been moved to Trash and cannot be accessed."},
@@ -151,7 +159,9 @@ ERRORS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("status", "body", "message"), ERRORS)
-def test_each_reason_for_no_summary_has_its_own_message_on_the_page(trainer_client, past_meeting, zoom, status, body, message):
+def test_each_reason_for_no_summary_has_its_own_message_on_the_page(
+    trainer_client, past_meeting, zoom, status, body, message
+):
     quiet_other_sections(zoom)
     zoom.add(responses.GET, SUMMARY_BY_ID, status=status, json=body)
 
@@ -175,8 +185,13 @@ def test_refresh_button_gives_the_same_messages(trainer_client, past_meeting, zo
 
 
 @pytest.mark.django_db
-def test_without_the_summary_scopes_the_section_says_which_permission_is_missing(trainer_client, course, organization, zoom):
-    connect(organization, scopes="user:read:user meeting:read:meeting meeting:read:list_polls meeting:write:poll meeting:delete:poll")
+def test_without_the_summary_scopes_the_section_says_which_permission_is_missing(
+    trainer_client, course, organization, zoom
+):
+    connect(
+        organization,
+        scopes="user:read:user meeting:read:meeting meeting:read:list_polls meeting:write:poll meeting:delete:poll",
+    )
     meeting = class_meeting(past_class(course))
     zoom.add(responses.GET, f"{API}/meetings/{MEETING_ID}/polls", json={"total_records": 0, "polls": []})
 
@@ -189,9 +204,17 @@ def test_without_the_summary_scopes_the_section_says_which_permission_is_missing
 @pytest.mark.django_db
 def test_refresh_drops_a_summary_zoom_no_longer_has_and_keeps_the_latest(trainer_client, past_meeting, zoom):
     ZoomSummary.objects.create(
-        organization=past_meeting.organization, meeting=past_meeting, meeting_uuid="OldInstance==", fetched_at="2026-01-01T00:00Z"
+        organization=past_meeting.organization,
+        meeting=past_meeting,
+        meeting_uuid="OldInstance==",
+        fetched_at="2026-01-01T00:00Z",
     )
-    zoom.add(responses.GET, f"{API}/meetings/OldInstance%3D%3D/meeting_summary", status=404, json={"code": 3001, "message": "Meeting does not exist."})
+    zoom.add(
+        responses.GET,
+        f"{API}/meetings/OldInstance%3D%3D/meeting_summary",
+        status=404,
+        json={"code": 3001, "message": "Meeting does not exist."},
+    )
     zoom.add(responses.GET, SUMMARY_BY_ID, json=summary_document())
 
     trainer_client.post(f"{manage_url(past_meeting)}summary/refresh/")
@@ -202,7 +225,12 @@ def test_refresh_drops_a_summary_zoom_no_longer_has_and_keeps_the_latest(trainer
 def assert_copy_wiped(summary):
     assert summary.deleted_at is not None
     assert (summary.title, summary.content, summary.overview, summary.details, summary.next_steps, summary.doc_url) == (
-        "", "", "", [], [], ""
+        "",
+        "",
+        "",
+        [],
+        [],
+        "",
     )
 
 
@@ -237,7 +265,12 @@ def test_owner_confirms_then_the_summary_is_deleted_on_zoom_and_here(owner_clien
     assert "Meeting Summary for my meeting" not in text
     assert not calls_to(zoom, SUMMARY_BY_ID)
     assert owner_client.get(delete_url).status_code == 404
-    zoom.add(responses.GET, SUMMARY_BY_ID, status=403, json={"code": 2305, "message": "The meeting summary has been moved to Trash."})
+    zoom.add(
+        responses.GET,
+        SUMMARY_BY_ID,
+        status=403,
+        json={"code": 2305, "message": "The meeting summary has been moved to Trash."},
+    )
     refreshed = owner_client.post(f"{manage_url(stored_summary.meeting)}summary/refresh/")
     assert "The AI summary is up to date with Zoom." in str(list(refreshed.wsgi_request._messages)[0])
     assert_copy_wiped(ZoomSummary.objects.get())
@@ -253,11 +286,18 @@ def test_a_trainer_cannot_delete_the_summary(trainer_client, stored_summary, zoo
 
 @pytest.mark.django_db
 def test_zoom_failing_to_delete_keeps_our_copy_and_says_so(owner_client, stored_summary, zoom):
-    zoom.add(responses.DELETE, SUMMARY_BY_UUID, status=400, json={"code": 2313, "message": "Failed to delete meeting summary."})
+    zoom.add(
+        responses.DELETE,
+        SUMMARY_BY_UUID,
+        status=400,
+        json={"code": 2313, "message": "Failed to delete meeting summary."},
+    )
 
     response = owner_client.post(f"{manage_url(stored_summary.meeting)}summary/{stored_summary.pk}/delete/")
 
-    assert "Zoom could not delete the summary just now. Our copy is kept" in str(list(response.wsgi_request._messages)[0])
+    assert "Zoom could not delete the summary just now. Our copy is kept" in str(
+        list(response.wsgi_request._messages)[0]
+    )
     assert ZoomSummary.objects.exists()
 
 
@@ -305,7 +345,9 @@ def test_summary_event_zoom_refuses_to_serve_is_ignored_with_the_reason(
 
 
 @pytest.mark.django_db
-def test_summary_event_of_a_meeting_that_is_no_class_is_ignored(client_factory, organization, zoom, django_capture_on_commit_callbacks):
+def test_summary_event_of_a_meeting_that_is_no_class_is_ignored(
+    client_factory, organization, zoom, django_capture_on_commit_callbacks
+):
     connect(organization)
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(client_factory(), fixture_json("meeting.summary_completed.json"))
@@ -361,7 +403,10 @@ def test_without_summary_content_the_older_overview_key_points_and_next_steps_sh
 
 def test_an_edited_summary_wins_over_the_original():
     values = summaries._summary_values(
-        summary_document(summary_overview="Original", edited_summary={"summary_overview": "Edited by the host", "next_steps": ["Edited step"]})
+        summary_document(
+            summary_overview="Original",
+            edited_summary={"summary_overview": "Edited by the host", "next_steps": ["Edited step"]},
+        )
     )
     assert values["overview"] == "Edited by the host"
     assert values["next_steps"] == ["Edited step"]

@@ -52,7 +52,11 @@ def test_unsigned_url_validation_is_refused(endpoint):
 
 
 def test_unsigned_event_is_refused(endpoint):
-    response = post(endpoint, meeting_started_body(), {"Content-Type": "application/json", "x-zm-request-timestamp": str(int(time.time()))})
+    response = post(
+        endpoint,
+        meeting_started_body(),
+        {"Content-Type": "application/json", "x-zm-request-timestamp": str(int(time.time()))},
+    )
     assert response.status_code == 401
     assert not WebhookEvent.objects.exists()
 

@@ -193,4 +193,3 @@ def zoom_class(organization):
         "grace": grace,
         "zoom": ZoomEvents(connection=connection, zoom_meeting_id=meeting.zoom_meeting_id),
     }
-

@@ -23,11 +23,31 @@ DEMO_TRAINER_EMAIL = "trainer@demo.cohortstudio.io"
 DEMO_STUDENT_EMAIL = "ada.lovelace@students.example.com"
 
 STUDENTS = [
-    ("Ada", "Lovelace"), ("Alan", "Turing"), ("Grace", "Hopper"), ("Katherine", "Johnson"), ("Edsger", "Dijkstra"),
-    ("Barbara", "Liskov"), ("Donald", "Knuth"), ("Margaret", "Hamilton"), ("Tim", "Berners-Lee"), ("Radia", "Perlman"),
-    ("Ken", "Thompson"), ("Frances", "Allen"), ("John", "McCarthy"), ("Shafi", "Goldwasser"), ("Vint", "Cerf"),
-    ("Hedy", "Lamarr"), ("Claude", "Shannon"), ("Annie", "Easley"), ("Dennis", "Ritchie"), ("Sophie", "Wilson"),
-    ("Guido", "van Rossum"), ("Anita", "Borg"), ("Linus", "Torvalds"), ("Adele", "Goldberg"), ("Leslie", "Lamport"),
+    ("Ada", "Lovelace"),
+    ("Alan", "Turing"),
+    ("Grace", "Hopper"),
+    ("Katherine", "Johnson"),
+    ("Edsger", "Dijkstra"),
+    ("Barbara", "Liskov"),
+    ("Donald", "Knuth"),
+    ("Margaret", "Hamilton"),
+    ("Tim", "Berners-Lee"),
+    ("Radia", "Perlman"),
+    ("Ken", "Thompson"),
+    ("Frances", "Allen"),
+    ("John", "McCarthy"),
+    ("Shafi", "Goldwasser"),
+    ("Vint", "Cerf"),
+    ("Hedy", "Lamarr"),
+    ("Claude", "Shannon"),
+    ("Annie", "Easley"),
+    ("Dennis", "Ritchie"),
+    ("Sophie", "Wilson"),
+    ("Guido", "van Rossum"),
+    ("Anita", "Borg"),
+    ("Linus", "Torvalds"),
+    ("Adele", "Goldberg"),
+    ("Leslie", "Lamport"),
 ]
 
 
@@ -52,7 +72,8 @@ class Command(BaseCommand):
             "\n  Sign in at /accounts/login/ as the demo owner:\n"
             f"    email:    {DEMO_OWNER_EMAIL}\n    password: {DEMO_OWNER_PASSWORD}\n"
             f"  A demo trainer: {DEMO_TRAINER_EMAIL} (same password).\n"
-            f"  A demo student signs in to /portal/ with a code: {DEMO_STUDENT_EMAIL} (the code is printed in this console).\n"
+            f"  A demo student signs in to /portal/ with a code: {DEMO_STUDENT_EMAIL}"
+            " (the code is printed in this console).\n"
         )
 
     def _user(self, email, password=None):
@@ -64,7 +85,9 @@ class Command(BaseCommand):
     def _create_demo(self):
         owner = self._user(DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
         trainer = self._user(DEMO_TRAINER_EMAIL, DEMO_OWNER_PASSWORD)
-        organization = Organization.objects.create(name="Demo Training Co", slug=DEMO_ORG_SLUG, timezone="America/New_York")
+        organization = Organization.objects.create(
+            name="Demo Training Co", slug=DEMO_ORG_SLUG, timezone="America/New_York"
+        )
         Membership.objects.create(organization=organization, user=owner, role="owner")
         Membership.objects.create(organization=organization, user=trainer, role="trainer")
         course = Course.objects.create(

@@ -27,6 +27,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  zoom user:     {status.zoom_email}")
             self.stdout.write(f"  token expires: {_when(status.token_expires_at)}")
             self.stdout.write(f"  last webhook:  {_when(status.last_webhook_at)}")
-            self.stdout.write("  pending:       " + ", ".join(f"{count} {name}" for name, count in status.pending.items()))
+            self.stdout.write(
+                "  pending:       " + ", ".join(f"{count} {name}" for name, count in status.pending.items())
+            )
             failed = ", ".join(f"{count} {name}" for name, count in status.failed.items())
-            self.stdout.write("  failed:        " + (self.style.ERROR(failed) if any(status.failed.values()) else failed))
+            self.stdout.write(
+                "  failed:        " + (self.style.ERROR(failed) if any(status.failed.values()) else failed)
+            )

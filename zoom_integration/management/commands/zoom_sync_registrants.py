@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["class_id"]:
-            meeting = ZoomMeeting.objects.filter(class_session_id=options["class_id"]).select_related("class_session").first()
+            meeting = (
+                ZoomMeeting.objects.filter(class_session_id=options["class_id"]).select_related("class_session").first()
+            )
             if meeting is None or not meeting.is_ready:
                 raise CommandError(f"Class {options['class_id']} has no Zoom meeting to sync.")
             meetings = [meeting]
@@ -28,10 +30,13 @@ class Command(BaseCommand):
             self.stdout.write("No class with a Zoom meeting to sync.")
             return
         for meeting in meetings:
-            label = f"class {meeting.class_session_id} “{meeting.class_session.title}” (meeting {meeting.formatted_meeting_id})"
+            title = meeting.class_session.title
+            label = f"class {meeting.class_session_id} “{title}” (meeting {meeting.formatted_meeting_id})"
             if options["dry_run"]:
                 self.stdout.write(f"would sync {label}")
                 continue
             outcome, counts = registrants_sync_now(meeting=meeting)
             style = self.style.SUCCESS if outcome == "done" else self.style.ERROR
-            self.stdout.write(f"{label}: " + style(outcome) + f" ({counts['synced']} synced, {counts['failed']} failed)")
+            self.stdout.write(
+                f"{label}: " + style(outcome) + f" ({counts['synced']} synced, {counts['failed']} failed)"
+            )
