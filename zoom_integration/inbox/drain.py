@@ -5,7 +5,6 @@ never imports the tasks that call it.
 """
 
 import contextlib
-import json
 import logging
 import time
 
@@ -17,6 +16,7 @@ from redis.exceptions import RedisError
 
 from ..exceptions import ZoomRateLimited, ZoomUnavailable
 from ..models import WebhookEvent, WebhookState, ZoomConnection
+from ..payloads import payload_load
 from ..tuning import (
     DRAIN_FIRST,
     DRAIN_HELPER,
@@ -68,7 +68,7 @@ def webhook_events_claim(*, limit, event_ids=None):
 
 def _webhook_event_handle(event):
     """Dispatch a claimed event to its handler and record the outcome."""
-    payload = json.loads(event.raw_body)
+    payload = payload_load(event.raw_body)
     context = dispatch.context_build(event=event, payload=payload)
     if context.connection is not None and _last_webhook_is_stale(context.connection, event.received_at):
         ZoomConnection.objects.filter(pk=context.connection.pk).exclude(last_webhook_at__gte=event.received_at).update(

@@ -1,6 +1,7 @@
 """Storing a verified webhook delivery: one statement on the hot path, a redelivery stores nothing."""
 
 import hashlib
+import json
 
 import psycopg
 from django.db import InterfaceError, connection
@@ -8,7 +9,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
 
 from ..models import WebhookEvent, WebhookState
-from ..payloads import event_time
+from ..payloads import event_time, payload_without_secrets
 
 _WEBHOOK_INSERT = """
     INSERT INTO {table} (dedup_key, event_type, event_ts, raw_body, received_at, state, attempts, error)
@@ -30,7 +31,7 @@ def webhook_event_store(*, raw_body, payload):
         dedup_key,
         str(payload.get("event") or "")[:100],
         event_time(payload),
-        raw_body.decode("utf-8"),
+        _stored_text(raw_body, payload),
         timezone.now(),
         WebhookState.RECEIVED,
     ]
@@ -67,3 +68,11 @@ def _prepared_fetchone(sql, params):
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
+
+
+def _stored_text(raw_body, payload):
+    """The body as stored: as Zoom sent it, less any bearer token (the dedup key is of the body as sent)."""
+    kept = payload_without_secrets(payload)
+    if kept is None:
+        return raw_body.decode("utf-8")
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))

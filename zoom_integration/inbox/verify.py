@@ -6,7 +6,6 @@ keyed with ZOOM_WEBHOOK_SECRET_TOKEN, compared in constant time (API-FACTS 10.1)
 
 import hashlib
 import hmac
-import json
 import time
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from ..constants import (
     WEBHOOK_SIGNATURE_VERSION,
     WEBHOOK_TIMESTAMP_TOLERANCE,
 )
+from ..payloads import PayloadUnreadable, payload_load
 from ..tuning import WEBHOOK_MAX_BODY_BYTES
 
 
@@ -69,10 +69,10 @@ def webhook_verify(*, body, headers, now=None):
 
 def webhook_payload_parse(body):
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise WebhookRejected(400, "Body is not valid JSON.") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+        payload = payload_load(body)
+    except PayloadUnreadable as unreadable:
+        raise WebhookRejected(400, str(unreadable)) from None
+    if not isinstance(payload.get("event"), str):
         raise WebhookRejected(400, "Body is not a Zoom event.")
     return payload
 
