@@ -12,6 +12,8 @@ from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from zoom_integration.tuning import WEBHOOK_SWEEP_EVERY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".local"
 
@@ -177,7 +179,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "zoom-sweep-webhook-events": {
         "task": "zoom_integration.tasks.webhook_events_sweep_task",
-        "schedule": crontab(),
+        "schedule": WEBHOOK_SWEEP_EVERY,
     },
     "zoom-prune-webhook-events": {
         "task": "zoom_integration.tasks.webhook_events_prune_task",

@@ -27,8 +27,11 @@ BROKER_RETRY_PAUSE_SECONDS = 30
 WEBHOOK_BACKLOG_UNHEALTHY_AFTER = timedelta(minutes=10)
 # An event still "received" this long after arrival lost its task (Redis down, worker crash).
 WEBHOOK_SWEEP_AFTER = timedelta(minutes=2)
-# A claimed event is another worker's for this long; then a drain may take it again.
-WEBHOOK_CLAIM = timedelta(minutes=10)
+# A claimed event is its drain's for this long, renewed while the drain works (every third of it), so the
+# events of a worker that died are taken again soon after: within WEBHOOK_CLAIM plus the sweeper's period.
+WEBHOOK_CLAIM = timedelta(seconds=30)
+# The beat task that queues a drain for events no drain holds (a lost task, a dead worker, a retry now due).
+WEBHOOK_SWEEP_EVERY = timedelta(seconds=15)
 # Zoom being unavailable while an event is handled: try again after this long, at most this many times.
 WEBHOOK_RETRY_DELAY = timedelta(minutes=2)
 WEBHOOK_MAX_ATTEMPTS = 5

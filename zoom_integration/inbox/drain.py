@@ -6,10 +6,12 @@ never imports the tasks that call it.
 
 import contextlib
 import logging
+import threading
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -64,6 +66,42 @@ def webhook_events_claim(*, limit, event_ids=None):
         event.attempts += 1
         event.claimed_until = now + WEBHOOK_CLAIM
     return events
+
+
+@contextmanager
+def _claims_renewed(events):
+    """Renew the batch's claims while this drain works on it, so that only a dead worker's claims lapse.
+
+    A thread renews the claims of the events not handled yet, every third of WEBHOOK_CLAIM (a batch
+    usually finishes before the first renewal). Yields `handled(event)`, to call once an event is done.
+    """
+    waiting = {event.pk for event in events}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def renew():
+        try:
+            while not stop.wait(WEBHOOK_CLAIM.total_seconds() / 3):
+                with lock:
+                    ids = list(waiting)
+                if ids:
+                    WebhookEvent.objects.filter(pk__in=ids, state=WebhookState.RECEIVED).update(
+                        claimed_until=timezone.now() + WEBHOOK_CLAIM
+                    )
+        finally:
+            connection.close()
+
+    def handled(event):
+        with lock:
+            waiting.discard(event.pk)
+
+    renewer = threading.Thread(target=renew, name="webhook-claim-renewal", daemon=True)
+    renewer.start()
+    try:
+        yield handled
+    finally:
+        stop.set()
+        renewer.join()
 
 
 def _webhook_event_handle(event):
@@ -171,8 +209,10 @@ def webhook_events_drain(*, publish_drain, kind=DRAIN_FIRST):
         if kind != DRAIN_HELPER and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
             helpers += 1
             publish_drain(kind=DRAIN_HELPER)
-        for event in events:
-            _webhook_event_handle(event)
+        with _claims_renewed(events) as handled:
+            for event in events:
+                _webhook_event_handle(event)
+                handled(event)
         processed += len(events)
     if kind == DRAIN_FIRST or (kind == DRAIN_LOOK_AGAIN and processed):
         publish_drain(kind=DRAIN_LOOK_AGAIN, countdown=WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS * 2)
