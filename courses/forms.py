@@ -17,6 +17,11 @@ class CourseForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
+# A class is scheduled at most this far ahead: calendars, Zoom and time-zone rules all end somewhere
+# (year 9999 plus a zone ahead of UTC is no date at all).
+SCHEDULE_AHEAD_YEARS = 10
+
+
 class ClassSessionForm(forms.Form):
     """The class form. Times are typed in the class's own time zone and stored in UTC."""
 
@@ -67,6 +72,10 @@ class ClassSessionForm(forms.Form):
         zone_name = cleaned.get("timezone")
         if local and zone_name:
             naive = local.replace(tzinfo=None) if timezone.is_aware(local) else local
+            latest = timezone.now().year + SCHEDULE_AHEAD_YEARS
+            if not 2000 <= naive.year <= latest:
+                self.add_error("starts_at_local", f"Choose a date between the year 2000 and {latest}.")
+                return cleaned
             cleaned["starts_at"] = timezone.make_aware(naive, zoneinfo.ZoneInfo(zone_name))
         return cleaned
 

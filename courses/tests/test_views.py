@@ -72,6 +72,8 @@ def test_new_class_defaults_to_org_timezone(trainer_client, course):
         ({"capacity": 0}, "capacity", b"greater than or equal to 1"),
         ({"title": ""}, "title", b"This field is required"),
         ({"duration_minutes": 2000}, "duration_minutes", b"less than or equal to 1440"),
+        ({"starts_at_local": "9999-12-31T23:00"}, "starts_at_local", b"Choose a date between the year 2000"),
+        ({"starts_at_local": "1999-12-31T23:00"}, "starts_at_local", b"Choose a date between the year 2000"),
     ],
 )
 def test_bad_class_input_shows_field_error_and_stores_nothing(trainer_client, course, overrides, field, message):
