@@ -5,7 +5,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: run test venv dev-venv clean
+.PHONY: run test venv dev-venv requirements clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: venv
 test: dev-venv
 	bash scripts/system-deps.sh
 	bash scripts/test.sh --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# requirements.in and requirements-dev.in are written by hand; this pins them, indirect packages included.
+requirements: dev-venv
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) db.sqlite3* zoom-simulator.sqlite3* .local staticfiles

@@ -1,11 +1,13 @@
-"""Production smoke test: the Procfile's processes, for real, with DEBUG=0.
+"""Production smoke test: the Procfile's processes, for real, with DEBUG=0, from `requirements.txt` alone.
 
-gunicorn (gunicorn.conf.py, bound to 127.0.0.1), a Celery worker and beat run as subprocesses against the
+They run from a virtualenv built from `requirements.txt` and nothing else, as a production image is (the suite's own
+`.venv` carries the dev requirements, which bring along packages production may silently need). gunicorn (gunicorn.conf.py, bound to 127.0.0.1), a Celery worker and beat run as subprocesses against the
 PostgreSQL and Redis that `scripts/test.sh` started, on a database of their own (created, migrated by
 `manage.py migrate` as the release step does, dropped at the end) and a Redis database of their own (the
 suite's cache clears database 0). Signed webhooks go over HTTP to gunicorn and the real worker processes them.
 """
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -27,12 +29,37 @@ import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+REQUIREMENTS = ROOT / "requirements.txt"
+# Built once per requirements.txt and Python, then reused; `make clean` removes it.
+PRODUCTION_VENVS = ROOT / ".local" / "production-venvs"
+INSTALL_TIMEOUT = 900
 HOST = "127.0.0.1"
 SMOKE_REDIS_DB = 11
 START_TIMEOUT = 60
 PROCESSING_TIMEOUT = 30
 WEBHOOK_SECRET = secrets.token_urlsafe(24)
+
+
+def _production_venv():
+    """The bin directory of a virtualenv holding exactly what `pip install -r requirements.txt` installs."""
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes() + sys.version.encode()).hexdigest()[:16]
+    venv = PRODUCTION_VENVS / digest
+    complete = venv / ".complete"
+    PRODUCTION_VENVS.mkdir(parents=True, exist_ok=True)
+    with open(PRODUCTION_VENVS / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers may reach here together
+        if not complete.exists():
+            for stale in PRODUCTION_VENVS.iterdir():
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+            for command in (
+                [sys.executable, "-m", "venv", str(venv)],
+                [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)],
+            ):
+                completed = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
+                assert completed.returncode == 0, f"{' '.join(command)} failed:\n{completed.stdout}\n{completed.stderr}"
+            complete.touch()
+    return venv / "bin"
 
 
 def _free_port():
@@ -63,7 +90,8 @@ def _http(method, url, *, body=None, headers=None):
 class ProductionProcesses:
     """Starts and always stops gunicorn, the worker and beat; `logs()` tells what they said."""
 
-    def __init__(self, *, database_url, redis_url, workdir):
+    def __init__(self, *, bin_dir, database_url, redis_url, workdir):
+        self.bin = bin_dir
         self.port = _free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.database_url = database_url
@@ -99,7 +127,7 @@ class ProductionProcesses:
 
     def migrate(self):
         completed = subprocess.run(
-            [str(BIN / "python"), "manage.py", "migrate", "--noinput"],
+            [str(self.bin / "python"), "manage.py", "migrate", "--noinput"],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -112,7 +140,7 @@ class ProductionProcesses:
         log_path = self.workdir / f"{name}.log"
         with open(log_path, "wb") as log:
             self.processes[name] = subprocess.Popen(
-                [str(BIN / command[0]), *command[1:]],
+                [str(self.bin / command[0]), *command[1:]],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -185,7 +213,10 @@ def smoke_database():
 def production(smoke_database, tmp_path_factory):
     redis_url = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{SMOKE_REDIS_DB}"))
     processes = ProductionProcesses(
-        database_url=smoke_database, redis_url=redis_url, workdir=tmp_path_factory.mktemp("smoke")
+        bin_dir=_production_venv(),
+        database_url=smoke_database,
+        redis_url=redis_url,
+        workdir=tmp_path_factory.mktemp("smoke"),
     )
     try:
         processes.migrate()
@@ -224,6 +255,25 @@ def _event_state(database_url, body):
             [hashlib.sha256(body).hexdigest()],
         ).fetchone()
     return row
+
+
+def test_processes_run_from_production_requirements_alone(production):
+    """The venv is production's: the dev requirements' packages are absent, so nothing rides in on them."""
+    probe = "import importlib.util as u; print([m for m in ('pytest', 'responses', 'packaging') if u.find_spec(m)])"
+    found = subprocess.run([str(production.bin / "python"), "-c", probe], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "['packaging']"
+
+
+def test_worker_answers_ping(production):
+    completed = subprocess.run(
+        [str(production.bin / "celery"), "-A", "cohortstudio", "inspect", "ping", "--timeout", "10"],
+        cwd=ROOT,
+        env=production.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0 and "pong" in completed.stdout, f"{completed.stdout}\n{completed.stderr}"
 
 
 def test_healthz_reports_database_and_redis(production):
