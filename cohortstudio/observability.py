@@ -5,6 +5,8 @@ import logging
 import re
 import uuid
 
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
 request_id_var = contextvars.ContextVar("request_id", default="-")
 organization_id_var = contextvars.ContextVar("organization_id", default="-")
 zoom_meeting_id_var = contextvars.ContextVar("zoom_meeting_id", default="-")
@@ -67,3 +69,38 @@ class OrganizationLogContextMiddleware:
             return self.get_response(request)
         finally:
             organization_id_var.reset(token)
+
+
+# Task message headers carrying the log context from whoever queued the task to the worker that runs it.
+TASK_HEADER_REQUEST_ID = "cohortstudio_request_id"
+TASK_HEADER_ORGANIZATION_ID = "cohortstudio_organization_id"
+_task_context_tokens = {}
+
+
+@before_task_publish.connect
+def _log_context_into_task(headers=None, **kwargs):
+    if headers is not None:
+        headers[TASK_HEADER_REQUEST_ID] = request_id_var.get()
+        headers[TASK_HEADER_ORGANIZATION_ID] = organization_id_var.get()
+
+
+@task_prerun.connect
+def _log_context_from_task(task_id=None, task=None, **kwargs):
+    request = task.request
+    if request.is_eager:
+        return  # runs inside the caller, whose context is already set
+    # A task queued outside any request (beat, a command) is tied to its own id instead.
+    queued_by = getattr(request, TASK_HEADER_REQUEST_ID, None)
+    request_id = queued_by if queued_by and queued_by != "-" else f"task-{task_id}"
+    _task_context_tokens[task_id] = (
+        request_id_var.set(request_id),
+        organization_id_var.set(getattr(request, TASK_HEADER_ORGANIZATION_ID, None) or "-"),
+    )
+
+
+@task_postrun.connect
+def _log_context_after_task(task_id=None, **kwargs):
+    tokens = _task_context_tokens.pop(task_id, None)
+    if tokens:
+        request_id_var.reset(tokens[0])
+        organization_id_var.reset(tokens[1])

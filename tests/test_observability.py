@@ -61,3 +61,43 @@ def test_healthz_reports_the_age_of_the_oldest_unprocessed_webhook(client):
     body = json.loads(response.content)
     assert response.status_code == 503
     assert body["checks"]["zoom_webhooks"]["oldest_unprocessed_seconds"] >= 1800
+
+
+def test_request_and_organization_ids_travel_with_a_task_to_the_worker():
+    from celery.app.task import Context
+
+    from cohortstudio import observability as obs
+
+    headers = {}
+    request_token, organization_token = obs.request_id_var.set("req-42"), obs.organization_id_var.set("7")
+    try:
+        obs._log_context_into_task(headers=headers)
+    finally:
+        obs.request_id_var.reset(request_token)
+        obs.organization_id_var.reset(organization_token)
+    assert headers == {obs.TASK_HEADER_REQUEST_ID: "req-42", obs.TASK_HEADER_ORGANIZATION_ID: "7"}
+
+    class WorkerTask:
+        request = Context(is_eager=False, **headers)
+
+    obs._log_context_from_task(task_id="t-1", task=WorkerTask)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "drained", (), None)
+    ContextFilter().filter(record)
+    assert (record.request_id, record.organization_id) == ("req-42", "7")
+    obs._log_context_after_task(task_id="t-1")
+    assert (obs.request_id_var.get(), obs.organization_id_var.get()) == ("-", "-")
+
+
+def test_a_task_queued_outside_a_request_is_tied_to_its_own_id():
+    from celery.app.task import Context
+
+    from cohortstudio import observability as obs
+
+    class BeatTask:
+        request = Context(is_eager=False, **{obs.TASK_HEADER_REQUEST_ID: "-"})
+
+    obs._log_context_from_task(task_id="t-2", task=BeatTask)
+    try:
+        assert obs.request_id_var.get() == "task-t-2"
+    finally:
+        obs._log_context_after_task(task_id="t-2")

@@ -338,7 +338,9 @@ def test_event_is_stored_and_processed_by_the_worker(production):
     }
     body = json.dumps(ended, separators=(",", ":")).encode()
 
-    status, answer = _http("POST", f"{production.base_url}/zoom/webhook/", body=body, headers=_signed(body))
+    request_id = f"smoke-{secrets.token_hex(8)}"
+    headers = {**_signed(body), "X-Request-ID": request_id}
+    status, answer = _http("POST", f"{production.base_url}/zoom/webhook/", body=body, headers=headers)
 
     assert status == 200, answer
     assert _event_state(production.database_url, body) is not None, "the event was not stored before the answer"
@@ -350,6 +352,8 @@ def test_event_is_stored_and_processed_by_the_worker(production):
     state, error = _event_state(production.database_url, body)
     assert state == "ignored", f"{state}: {error}\n{production.logs()}"
     assert "zoom_integration.tasks.webhook_event_process_task" in production.log("worker")
+    # The worker's lines for the task carry the id of the request that queued it.
+    assert request_id in production.log("worker"), production.log("worker")
 
 
 def test_beat_keeps_running(production):
