@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cohortstudio.mail import email_send
+from mailing.queue import email_batch_queue, emails_queue
+from mailing.services import email_render
 
 from . import extensions
 from .calendar import feed as feed_ics
@@ -120,7 +121,7 @@ def class_session_update(*, class_session, options=None, **values):
         if changes:
             transaction.on_commit(lambda: _run_class_hooks(class_session, "updated", changes, options))
         if rescheduled:
-            transaction.on_commit(lambda: _email_confirmed_students(class_session, "class_rescheduled"))
+            email_batch_queue(CLASS_STUDENTS_EMAIL, class_session_id=class_session.pk, template="class_rescheduled")
     return class_session, changes
 
 
@@ -132,7 +133,9 @@ def class_session_cancel(*, class_session, options=None):
     class_session.calendar_sequence += 1
     class_session.save(update_fields=["status", "calendar_sequence", "updated_at"])
     transaction.on_commit(lambda: _run_class_hooks(class_session, "cancelled", options=options))
-    transaction.on_commit(lambda: _email_confirmed_students(class_session, "class_cancelled", cancelled=True))
+    email_batch_queue(
+        CLASS_STUDENTS_EMAIL, class_session_id=class_session.pk, template="class_cancelled", cancelled=True
+    )
     return class_session
 
 
@@ -144,8 +147,8 @@ def class_session_delete(*, class_session, options=None):
         registrations = list(_confirmed_registrations(class_session))
         class_session.status = ClassStatus.CANCELLED
         class_session.calendar_sequence += 1
-        snapshot = [(registration, class_session) for registration in registrations]
-        transaction.on_commit(lambda: _email_registrations(snapshot, "class_cancelled", cancelled=True))
+        # Rendered now: once deleted, nothing is left for the worker to read.
+        emails_queue(_registration_messages(registrations, class_session, "class_cancelled", cancelled=True))
     class_session.delete()
 
 
@@ -157,19 +160,30 @@ def _confirmed_registrations(class_session):
     )
 
 
-def _email_confirmed_students(class_session, template, cancelled=False):
+# The email batch (mailing) that tells every confirmed student of a class about a change to it.
+CLASS_STUDENTS_EMAIL = "courses.class_students"
+
+
+def class_students_messages(*, class_session_id, template, cancelled=False):
+    """The messages of a CLASS_STUDENTS_EMAIL batch, rendered by the worker."""
+    class_session = ClassSession.objects.select_related("course", "organization").filter(pk=class_session_id).first()
+    if class_session is None:
+        return []
     registrations = list(_confirmed_registrations(class_session))
-    _email_registrations([(registration, class_session) for registration in registrations], template, cancelled)
+    return _registration_messages(registrations, class_session, template, cancelled=cancelled)
 
 
-def _email_registrations(pairs, template, cancelled=False):
-    registrations = [registration for registration, _ in pairs]
+def _registration_messages(registrations, class_session, template, cancelled=False):
     join_info = {} if cancelled else extensions.join_info_for(registrations)
-    for registration, class_session in pairs:
+    messages = []
+    for registration in registrations:
         registration.class_session = class_session
-        _send_registration_email(
-            registration, template, join_info=join_info.get(registration.pk), cancelled_invite=cancelled
+        messages.append(
+            _registration_message(
+                registration, template, join_info=join_info.get(registration.pk), cancelled_invite=cancelled
+            )
         )
+    return messages
 
 
 # Registrations -------------------------------------------------------------
@@ -270,11 +284,15 @@ def _after_confirmation(registration):
         hook(registration=registration, event="confirmed")
 
 
-def registration_confirmation_send(*, registration, join_info=None, template="registration_confirmed"):
-    """Send the confirmation (with .ics) to one student; providers supply how to join."""
+def registration_confirmation_message(*, registration, join_info=None, template="registration_confirmed"):
+    """The confirmation (with .ics) of one student; providers supply how to join."""
     if join_info is None:
         join_info = extensions.join_info_for([registration]).get(registration.pk)
-    _send_registration_email(registration, template, join_info=join_info)
+    return _registration_message(registration, template, join_info=join_info)
+
+
+def registration_confirmation_send(*, registration, join_info=None, template="registration_confirmed"):
+    emails_queue([registration_confirmation_message(registration=registration, join_info=join_info, template=template)])
 
 
 _LINE_WITH_ANGLE = re.compile(r"^\s*(?P<name>[^<]*?)\s*<\s*(?P<email>[^>]+?)\s*>\s*$")
@@ -330,14 +348,20 @@ def registration_cancel(*, registration, by):
 
 
 def _after_cancellation(registration, by):
-    _send_registration_email(registration, "registration_cancelled", cancelled_invite=True, extra={"cancelled_by": by})
+    emails_queue(
+        [
+            _registration_message(
+                registration, "registration_cancelled", cancelled_invite=True, extra={"cancelled_by": by}
+            )
+        ]
+    )
     for hook in extensions.registration_hooks:
         hook(registration=registration, event="cancelled")
 
 
-def _send_registration_email(registration, template, *, join_info=None, cancelled_invite=False, extra=None):
+def _registration_message(registration, template, *, join_info=None, cancelled_invite=False, extra=None):
     class_session = registration.class_session
-    invite = invite_for_registration(registration, join_info=join_info, cancelled=cancelled_invite)
+    invite = invite_for_registration(registration, join_info=join_info, cancelled=cancelled_invite).decode()
     context = {
         "registration": registration,
         "class_session": class_session,
@@ -348,7 +372,7 @@ def _send_registration_email(registration, template, *, join_info=None, cancelle
         "portal_url": settings.SITE_URL + reverse("portal:home"),
         **(extra or {}),
     }
-    email_send(
+    return email_render(
         template=template,
         to=registration.email,
         context=context,
@@ -386,10 +410,12 @@ def reminders_send_due(*, now=None):
             )
             Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{sent_field: now})
         join_info = extensions.join_info_for(due)
-        for registration in due:
-            _send_registration_email(
+        emails_queue(
+            _registration_message(
                 registration, template, join_info=join_info.get(registration.pk), extra={"lead": lead}
             )
+            for registration in due
+        )
         sent += len(due)
     return sent
 

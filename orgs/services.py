@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from cohortstudio.mail import email_send
+from mailing.queue import email_queue
 
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organization, Role
@@ -65,12 +65,10 @@ def invitation_create(*, organization, email, role, invited_by):
             expires_at=timezone.now() + INVITATION_LIFETIME,
         )
     accept_url = settings.SITE_URL + reverse("orgs:invitation_accept", args=[invitation.token])
-    transaction.on_commit(
-        lambda: email_send(
-            template="invitation",
-            to=email,
-            context={"invitation": invitation, "accept_url": accept_url, "organization": organization},
-        )
+    email_queue(
+        template="invitation",
+        to=email,
+        context={"invitation": invitation, "accept_url": accept_url, "organization": organization},
     )
     return invitation
 

@@ -16,7 +16,7 @@ def _class_starting_in(course, delta):
 
 
 @pytest.mark.django_db
-def test_reminders_go_out_once_24h_and_1h_before(course):
+def test_reminders_go_out_once_24h_and_1h_before(course, django_capture_on_commit_callbacks):
     tomorrow = _class_starting_in(course, timedelta(hours=23))
     soon = _class_starting_in(course, timedelta(minutes=50))
     later = _class_starting_in(course, timedelta(days=3))
@@ -25,7 +25,8 @@ def test_reminders_go_out_once_24h_and_1h_before(course):
     RegistrationFactory(class_session=later)
     RegistrationFactory(class_session=tomorrow, status="cancelled")
 
-    assert services.reminders_send_due() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminders_send_due() == 2
     subjects = {message.to[0]: message.subject for message in mail.outbox}
     assert subjects[day_student.email].startswith("Tomorrow")
     assert subjects[hour_student.email].startswith("Starting soon")
@@ -33,7 +34,8 @@ def test_reminders_go_out_once_24h_and_1h_before(course):
     assert len(mail.outbox) == 2
 
     # 22 hours later the tomorrow class is within the hour: its 1-hour reminder follows.
-    assert services.reminders_send_due(now=timezone.now() + timedelta(hours=22, minutes=30)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminders_send_due(now=timezone.now() + timedelta(hours=22, minutes=30)) == 1
     assert mail.outbox[-1].to == [day_student.email] and mail.outbox[-1].subject.startswith("Starting soon")
 
 

@@ -13,11 +13,16 @@ OWNER_ONLY = ["/settings/organization/", "/settings/members/"]
 
 
 @pytest.mark.django_db
-def test_signup_then_create_first_organization(client):
-    response = client.post(
-        "/accounts/signup/",
-        {"email": "new.trainer@example.com", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
-    )
+def test_signup_then_create_first_organization(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": "new.trainer@example.com",
+                "password1": "a-long-pass-phrase-9",
+                "password2": "a-long-pass-phrase-9",
+            },
+        )
     assert response.status_code == 302
     assert "Confirm" in mail.outbox[0].subject or "confirm" in mail.outbox[0].body.lower()
     user = get_user_model().objects.get(email="new.trainer@example.com")

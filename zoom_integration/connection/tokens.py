@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from cohortstudio.mail import email_send
+from mailing.queue import email_queue
 from orgs.selectors import owners_emails
 
 from ..exceptions import ZoomError, ZoomNeedsReconnect
@@ -130,7 +130,7 @@ def _connection_mark_reconnect_needed(connection):
         )
         if changed:
             organization = connection.organization
-            transaction.on_commit(lambda: _reconnect_needed_email(organization))
+            _reconnect_needed_email(organization)
     logger.warning(
         "zoom refresh refused, reconnect needed connection=%s org=%s", connection.pk, connection.organization_id
     )
@@ -139,7 +139,7 @@ def _connection_mark_reconnect_needed(connection):
 def _reconnect_needed_email(organization):
     settings_url = settings.SITE_URL + reverse("zoom:settings")
     for email in owners_emails(organization=organization):
-        email_send(
+        email_queue(
             template="zoom_reconnect_needed",
             to=email,
             context={"organization": organization, "settings_url": settings_url},

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from courses.extensions import JoinInfo
 from courses.models import Registration, RegistrationStatus
-from courses.services import registration_confirmation_send
+from courses.services import registration_confirmation_message, registration_confirmation_send
+from mailing.queue import emails_queue
 
 from ..connection import selectors
 from ..connection.tokens import connection_client
@@ -209,7 +210,7 @@ def registrants_email_links(*, registrants):
         ).select_related("class_session__course", "class_session__organization")
     }
     now = timezone.now()
-    sent = []
+    sent, messages = [], []
     for registrant in due:
         registration = registrations.get(registrant.registration_id)
         if registration is None:
@@ -221,8 +222,11 @@ def registrants_email_links(*, registrants):
             personal=True,
         )
         template = "registration_join_link" if registrant.confirmation_sent_at else "registration_confirmed"
-        registration_confirmation_send(registration=registration, join_info=join_info, template=template)
+        messages.append(
+            registration_confirmation_message(registration=registration, join_info=join_info, template=template)
+        )
         sent.append(registrant.pk)
+    emails_queue(messages)  # one mail task for the whole batch
     ZoomRegistrant.objects.filter(pk__in=sent).update(link_emailed_at=now, confirmation_sent_at=now)
     return len(sent)
 

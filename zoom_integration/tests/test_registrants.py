@@ -108,7 +108,8 @@ def test_zoom_down_sends_the_general_link_then_the_unique_one_after_sync(
     zoom.add(responses.GET, REGISTRANTS_URL, json=empty_list())
     zoom.add_callback(responses.POST, BATCH_URL, callback=batch_answer)
     meeting.refresh_from_db()
-    registrants.registrants_sync(meeting_pk=meeting.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        registrants.registrants_sync(meeting_pk=meeting.pk)
     assert len(mail.outbox) == 2
     follow_up = mail.outbox[1]
     assert follow_up.subject.startswith("Your join link") and join_url_for("rg-ada") in follow_up.body
@@ -138,11 +139,12 @@ def test_cancelling_cancels_the_registrant_and_registering_again_approves_it(
 
 
 @pytest.mark.django_db
-def test_sync_now_for_500_students_batches_by_30_and_is_idempotent(meeting, zoom):
+def test_sync_now_for_500_students_batches_by_30_and_is_idempotent(meeting, zoom, django_capture_on_commit_callbacks):
     RegistrationFactory.create_batch(500, class_session=meeting.class_session)
     zoom.add(responses.GET, REGISTRANTS_URL, json=empty_list())
     zoom.add_callback(responses.POST, BATCH_URL, callback=batch_answer)
-    registrants.registrants_sync(meeting_pk=meeting.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        registrants.registrants_sync(meeting_pk=meeting.pk)
 
     batch_calls = [call for call in zoom.calls if call.request.url == BATCH_URL]
     assert len(batch_calls) == math.ceil(500 / 30)
