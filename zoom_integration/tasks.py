@@ -6,6 +6,7 @@ says why in one log line. In the embedded default (tasks in-process) nothing is 
 place: the failure is shown with a Retry button instead. `jobs` queues these tasks.
 """
 
+import inspect
 import logging
 
 from celery import Task, shared_task
@@ -19,6 +20,9 @@ from .scheduling import meetings, registrants, replace
 from .tuning import DRAIN_FIRST, ZOOM_TASK_BACKOFF_MAX_SECONDS, ZOOM_TASK_BACKOFF_SECONDS, ZOOM_TASK_RETRIES
 
 logger = logging.getLogger(__name__)
+
+# Task arguments that tell which organization and Zoom meeting a give-up line is about.
+LOG_ID_ARGUMENTS = ("meeting_pk", "registration_pk", "organization_id", "zoom_meeting_id")
 
 
 class ZoomTask(Task):
@@ -44,10 +48,16 @@ class ZoomTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         reason = exc.user_message if isinstance(exc, ZoomError) else repr(exc)
+        called_with = inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
+        organization_id, zoom_meeting_id = meetings.meeting_log_ids(
+            **{name: called_with[name] for name in LOG_ID_ARGUMENTS if name in called_with}
+        )
         logger.warning(
-            "task %s gave up after %d retries args=%s kwargs=%s: %s: %s",
+            "task %s gave up after %d retries org=%s zoom_meeting=%s args=%s kwargs=%s: %s: %s",
             self.name,
             self.request.retries,
+            organization_id,
+            zoom_meeting_id,
             list(args),
             kwargs,
             type(exc).__name__,

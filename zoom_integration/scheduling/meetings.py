@@ -39,6 +39,18 @@ logger = logging.getLogger(__name__)
 SCHEDULE_FIELDS = ("topic", "start_time", "duration", "timezone")
 
 
+def meeting_log_ids(*, meeting_pk=None, registration_pk=None, organization_id=None, zoom_meeting_id=None):
+    """(organization id, Zoom meeting id) of whatever a task was called with, for its log line; "-" if unknown."""
+    meeting = None
+    if meeting_pk is not None:
+        meeting = ZoomMeeting.objects.filter(pk=meeting_pk).first()
+    elif registration_pk is not None:
+        meeting = ZoomMeeting.objects.filter(class_session__registrations__pk=registration_pk).first()
+    if meeting is not None:
+        organization_id, zoom_meeting_id = meeting.organization_id, meeting.zoom_meeting_id
+    return str(organization_id or "-"), str(zoom_meeting_id or "-")
+
+
 def meeting_defaults_get(*, organization):
     defaults, _ = ZoomMeetingDefaults.objects.get_or_create(organization=organization)
     return defaults

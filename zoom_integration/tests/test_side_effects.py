@@ -130,4 +130,19 @@ def test_a_task_that_gives_up_says_why(connected, zoom, caplog):
     result = tasks.meeting_delete_task.apply(args=[connected.organization_id, MEETING_ID])
     assert result.failed()
     line = next(record.getMessage() for record in caplog.records if "gave up" in record.getMessage())
-    assert "meeting_delete_task" in line and str(MEETING_ID) in line and "ZoomRejected" in line
+    assert "meeting_delete_task" in line and "ZoomRejected" in line
+    assert f"org={connected.organization_id} zoom_meeting={MEETING_ID}" in line
+
+
+@pytest.mark.django_db
+def test_a_give_up_line_names_the_org_and_meeting_of_a_meeting_task(connected, virtual_class, caplog):
+    meeting = ZoomMeeting.objects.create(
+        organization=connected.organization, class_session=virtual_class, zoom_meeting_id=MEETING_ID
+    )
+    registration = RegistrationFactory(class_session=virtual_class)
+    caplog.set_level(logging.WARNING, logger="zoom_integration.tasks")
+    tasks.meeting_create_task.on_failure(ZoomUnavailable("down"), "t1", [meeting.pk], {}, None)
+    tasks.registrant_sync_task.on_failure(ZoomUnavailable("down"), "t2", [], {"registration_pk": registration.pk}, None)
+    lines = [record.getMessage() for record in caplog.records if "gave up" in record.getMessage()]
+    assert len(lines) == 2
+    assert all(f"org={connected.organization_id} zoom_meeting={MEETING_ID}" in line for line in lines), lines
