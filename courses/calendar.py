@@ -66,3 +66,21 @@ def feed(class_sessions, *, join_info_by_class=None, name="CohortStudio classes"
     for class_session in class_sessions:
         calendar.add_component(_event(class_session, join_info=join_info_by_class.get(class_session.pk)))
     return calendar.to_ical()
+
+
+def invite_for_enrolment(enrolment, class_sessions, *, join_info_by_class=None):
+    """One invite holding every class of an enrolment; each event keeps its class's UID, so later per-class
+    updates (a moved or cancelled class) replace it in the student's calendar."""
+    calendar = _calendar(method="REQUEST")
+    join_info_by_class = join_info_by_class or {}
+    for class_session in class_sessions:
+        event = _event(class_session, join_info=join_info_by_class.get(class_session.pk))
+        organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}")
+        organizer.params["cn"] = vText(class_session.organization.name)
+        event["organizer"] = organizer
+        attendee = vCalAddress(f"mailto:{enrolment.email}")
+        attendee.params["cn"] = vText(enrolment.full_name)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee, encode=0)
+        calendar.add_component(event)
+    return calendar.to_ical()

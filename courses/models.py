@@ -29,6 +29,10 @@ class Course(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Leave empty to use the organization's threshold.",
     )
+    enrolment_open = models.BooleanField(
+        default=True, help_text="Students can enrol in the whole course from its public page."
+    )
+    public_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,6 +57,46 @@ class ClassStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class RepeatFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    DAILY = "daily", "Daily"
+
+
+class ClassSeries(models.Model):
+    """Classes scheduled together by a repeat rule; each class stays editable on its own.
+
+    The rule is kept as it was given (dates in the class's zone) so a copy or a Zoom recurring meeting can be made
+    from it; the classes themselves are the truth of when the series meets.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="class_series")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="series")
+    title_pattern = models.CharField(max_length=200, help_text="{n} is the class's number: “Week {n}: Risk”.")
+    first_date = models.DateField()
+    start_time = models.TimeField()
+    timezone = models.CharField(max_length=64)
+    duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    frequency = models.CharField(max_length=8, choices=RepeatFrequency.choices, default=RepeatFrequency.WEEKLY)
+    interval = models.PositiveSmallIntegerField(default=1)
+    weekdays = models.CharField(max_length=13, blank=True, help_text="Comma-separated, Monday 0 … Sunday 6.")
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    one_zoom_meeting = models.BooleanField(
+        default=True, help_text="Virtual classes share one recurring Zoom meeting: one link for every class."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "class series"
+
+    def __str__(self):
+        return self.title_pattern
+
+    @property
+    def weekday_numbers(self):
+        return tuple(int(day) for day in self.weekdays.split(",") if day != "")
+
+
 class ClassSession(models.Model):
     """One class of a course. `starts_at` is stored in UTC; `timezone` is how it is shown."""
 
@@ -70,6 +114,10 @@ class ClassSession(models.Model):
     calendar_sequence = models.PositiveIntegerField(
         default=0, help_text="Bumped on every reschedule so calendars replace the old invite."
     )
+    series = models.ForeignKey(
+        ClassSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="class_sessions"
+    )
+    series_number = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,7 +166,47 @@ class ClassSession(models.Model):
 
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
+    WAITLISTED = "waitlisted", "On the waitlist"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class Enrolment(models.Model):
+    """A student in a whole course: registered for every class of it that has not started, and every class added."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments")
+    first_name = models.CharField(max_length=64)
+    last_name = models.CharField(max_length=64, blank=True)
+    email = models.EmailField(max_length=128)
+    status = models.CharField(max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.CONFIRMED)
+    cancel_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    waitlisted_at = models.DateTimeField(null=True, blank=True, help_text="Place in the waitlist: first come first.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint("course", Lower("email"), name="enrolment_one_per_email_per_course"),
+        ]
+        indexes = [models.Index(fields=["course", "status", "waitlisted_at"])]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_confirmed(self):
+        return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def is_waitlisted(self):
+        return self.status == RegistrationStatus.WAITLISTED
 
 
 class Registration(models.Model):
@@ -136,13 +224,20 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     reminder_day_sent_at = models.DateTimeField(null=True, blank=True, help_text="The 24-hour reminder went out.")
     reminder_hour_sent_at = models.DateTimeField(null=True, blank=True, help_text="The 1-hour reminder went out.")
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="registrations"
+    )
+    waitlisted_at = models.DateTimeField(null=True, blank=True, help_text="Place in the waitlist: first come first.")
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
         constraints = [
             models.UniqueConstraint("class_session", Lower("email"), name="registration_one_per_email_per_class"),
         ]
-        indexes = [models.Index(fields=["class_session", "status"])]
+        indexes = [
+            models.Index(fields=["class_session", "status"]),
+            models.Index(fields=["class_session", "status", "waitlisted_at"], name="registration_waitlist"),
+        ]
 
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
@@ -154,6 +249,10 @@ class Registration(models.Model):
     @property
     def is_confirmed(self):
         return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def is_waitlisted(self):
+        return self.status == RegistrationStatus.WAITLISTED
 
 
 class CalendarFeedKind(models.TextChoices):

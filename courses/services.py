@@ -18,13 +18,14 @@ from mailing.services import email_render
 
 from . import extensions
 from .calendar import feed as feed_ics
-from .calendar import invite_for_registration
+from .calendar import invite_for_enrolment, invite_for_registration
 from .models import (
     CalendarFeed,
     CalendarFeedKind,
     ClassSession,
     ClassStatus,
     Course,
+    Enrolment,
     Registration,
     RegistrationStatus,
 )
@@ -70,7 +71,7 @@ def _run_class_hooks(class_session, event, changes=(), options=None):
         hook(class_session=class_session, event=event, changes=tuple(changes), options=options or {})
 
 
-def _check_not_in_past(starts_at):
+def class_start_check(starts_at):
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": "The class must start in the future."})
 
@@ -78,7 +79,7 @@ def _check_not_in_past(starts_at):
 def class_session_create(
     *, course, title, starts_at, duration_minutes, timezone_name, delivery_mode, location="", capacity, options=None
 ):
-    _check_not_in_past(starts_at)
+    class_start_check(starts_at)
     class_session = ClassSession(
         organization=course.organization,
         course=course,
@@ -93,7 +94,8 @@ def class_session_create(
     class_session.full_clean()
     with transaction.atomic():
         class_session.save()
-        transaction.on_commit(lambda: _run_class_hooks(class_session, "created", options=options))
+        registrations = enrolled_register(course=course, classes=[class_session])
+        transaction.on_commit(lambda: classes_added_announce([class_session], registrations, options))
     return class_session
 
 
@@ -102,7 +104,7 @@ def class_session_update(*, class_session, options=None, **values):
     if class_session.is_cancelled:
         raise ValidationError("This class was cancelled and can no longer be edited.")
     if "starts_at" in values and values["starts_at"] != class_session.starts_at:
-        _check_not_in_past(values["starts_at"])
+        class_start_check(values["starts_at"])
     changes = [name for name, value in values.items() if getattr(class_session, name) != value]
     if "capacity" in values:
         confirmed = class_session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
@@ -186,6 +188,115 @@ def _registration_messages(registrations, class_session, template, cancelled=Fal
     return messages
 
 
+# Enrolments' registrations (the rest of cohorts is in cohorts.py) -------------
+
+
+def enrolled_register(*, course, classes):
+    """Classes added to a course: each confirmed enrolment gets a registration for each (in the open transaction)."""
+    enrolments = list(
+        Enrolment.objects.filter(course=course, status=RegistrationStatus.CONFIRMED).select_related(
+            "course", "organization"
+        )
+    )
+    if not enrolments or not classes:
+        return []
+    existing = {
+        (registration.class_session_id, registration.email.lower()): registration
+        for registration in Registration.objects.filter(class_session__in=classes)
+    }
+    now = timezone.now()
+    created, reinstated = [], []
+    for class_session in classes:
+        for enrolment in enrolments:
+            registration = existing.get((class_session.pk, enrolment.email.lower()))
+            if registration is None:
+                created.append(registration_for_enrolment(enrolment, class_session, now))
+            elif not registration.is_confirmed:
+                registration_confirm(registration, enrolment, now)
+                reinstated.append(registration)
+    Registration.objects.bulk_create(created)
+    Registration.objects.bulk_update(
+        reinstated, ["status", "enrolment", "confirmed_at", "cancelled_at", "waitlisted_at", "updated_at"]
+    )
+    return created + reinstated
+
+
+def registration_for_enrolment(enrolment, class_session, now):
+    registration = Registration(
+        organization=enrolment.organization,
+        class_session=class_session,
+        enrolment=enrolment,
+        student_id=enrolment.student_id,
+        first_name=enrolment.first_name,
+        last_name=enrolment.last_name,
+        email=enrolment.email,
+        confirmed_at=now,
+    )
+    return registration
+
+
+def registration_confirm(registration, enrolment, now):
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.enrolment = enrolment
+    registration.confirmed_at, registration.cancelled_at, registration.waitlisted_at = now, None, None
+    registration.updated_at = now
+
+
+def classes_added_announce(classes, registrations, options=None):
+    """After commit: the class hooks for new classes, and one email per enrolment naming the classes added to it."""
+    for class_session in classes:
+        _run_class_hooks(class_session, "created", options=options)
+    by_enrolment = {}
+    for registration in registrations:
+        by_enrolment.setdefault(registration.enrolment_id, []).append(registration)
+    if registrations:
+        join_info = extensions.join_info_for(registrations)
+        by_class = {class_session.pk: class_session for class_session in classes}
+        messages = []
+        for group in by_enrolment.values():
+            for registration in group:
+                registration.class_session = by_class[registration.class_session_id]
+            enrolment = group[0].enrolment
+            added = sorted((registration.class_session for registration in group), key=lambda c: c.starts_at)
+            messages.append(enrolment_message(enrolment, "enrolment_classes_added", added, group, join_info))
+        emails_queue(messages)
+    for registration in registrations:
+        for hook in extensions.registration_hooks:
+            hook(registration=registration, event="confirmed")
+
+
+def enrolment_message(enrolment, template, classes, registrations=(), join_info=None, extra=None):
+    join_info = join_info or {}
+    by_class = {registration.class_session_id: registration for registration in registrations}
+    schedule = [
+        {
+            "class_session": class_session,
+            "join_info": join_info.get(getattr(by_class.get(class_session.pk), "pk", None)),
+        }
+        for class_session in classes
+    ]
+    context = {
+        "enrolment": enrolment,
+        "course": enrolment.course,
+        "organization": enrolment.organization,
+        "schedule": schedule,
+        "cancel_url": settings.SITE_URL + reverse("enrolment_cancel", args=[enrolment.cancel_token]),
+        "portal_url": settings.SITE_URL + reverse("portal:home"),
+        **(extra or {}),
+    }
+    attachments = []
+    if registrations:
+        invite = invite_for_enrolment(
+            enrolment,
+            classes,
+            join_info_by_class={
+                class_id: join_info.get(registration.pk) for class_id, registration in by_class.items()
+            },
+        )
+        attachments.append(("course.ics", invite.decode(), "text/calendar; method=REQUEST"))
+    return email_render(template=template, to=enrolment.email, context=context, attachments=attachments)
+
+
 # Registrations -------------------------------------------------------------
 
 
@@ -195,7 +306,7 @@ class BulkResult:
     errors: list = field(default_factory=list)  # (line number, line, message)
 
 
-def _student_for_email(email):
+def student_for_email(email):
     """The passwordless account a registration is linked to (created on first registration)."""
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
@@ -209,7 +320,7 @@ def _student_for_email(email):
     return user
 
 
-def _clean_person(first_name, last_name, email):
+def person_clean(first_name, last_name, email):
     first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
     errors = {}
     if not first_name:
@@ -229,12 +340,13 @@ def _clean_person(first_name, last_name, email):
     return first_name, last_name, email
 
 
-def registration_create(*, class_session, first_name, last_name, email):
+def registration_create(*, class_session, first_name, last_name, email, waitlist=False):
     """Register a student for a class, or reinstate their cancelled registration.
 
-    The class row is locked so two people can't take the last seat at once.
+    The class row is locked so two people can't take the last seat at once. A full class refuses, or with
+    `waitlist` puts the student at the end of its waitlist.
     """
-    first_name, last_name, email = _clean_person(first_name, last_name, email)
+    first_name, last_name, email = person_clean(first_name, last_name, email)
     with transaction.atomic():
         class_session = (
             ClassSession.objects.select_for_update().select_related("course", "organization").get(pk=class_session.pk)
@@ -246,31 +358,87 @@ def registration_create(*, class_session, first_name, last_name, email):
         existing = Registration.objects.filter(class_session=class_session, email__iexact=email).first()
         if existing is not None and existing.is_confirmed:
             raise ValidationError({"email": f"{email} is already registered for this class."})
-        confirmed = Registration.objects.filter(
-            class_session=class_session, status=RegistrationStatus.CONFIRMED
-        ).count()
-        if confirmed >= class_session.capacity:
+        if existing is not None and existing.is_waitlisted:
+            raise ValidationError({"email": f"{email} is already on this class's waitlist."})
+        full = class_seats_taken(class_session) >= class_session.capacity
+        if full and not waitlist:
             raise ValidationError("This class is full.")
-        student = _student_for_email(email)
+        student = student_for_email(email)
         now = timezone.now()
-        if existing is not None:
-            registration = existing
-            registration.first_name, registration.last_name = first_name, last_name
-            registration.status = RegistrationStatus.CONFIRMED
-            registration.confirmed_at, registration.cancelled_at = now, None
-            registration.save()
+        registration = existing or Registration(
+            organization=class_session.organization, class_session=class_session, email=email
+        )
+        registration.student = student
+        registration.first_name, registration.last_name = first_name, last_name
+        registration.cancelled_at = None
+        if full:
+            registration.status, registration.waitlisted_at = RegistrationStatus.WAITLISTED, now
         else:
-            registration = Registration.objects.create(
-                organization=class_session.organization,
-                class_session=class_session,
-                student=student,
-                first_name=first_name,
-                last_name=last_name,
-                email=email,
-                confirmed_at=now,
+            registration.status, registration.confirmed_at, registration.waitlisted_at = (
+                RegistrationStatus.CONFIRMED,
+                now,
+                None,
             )
+        registration.save()
         registration.class_session = class_session
-        transaction.on_commit(lambda: _after_confirmation(registration))
+        if full:
+            extra = _waitlist_place(registration)
+            emails_queue(
+                [_registration_message(registration, "registration_waitlisted", extra=extra, with_invite=False)]
+            )
+        else:
+            transaction.on_commit(lambda: _after_confirmation(registration))
+    return registration
+
+
+def class_seats_taken(class_session):
+    return Registration.objects.filter(class_session=class_session, status=RegistrationStatus.CONFIRMED).count()
+
+
+def _waitlist_place(registration):
+    ahead = Registration.objects.filter(
+        class_session_id=registration.class_session_id,
+        status=RegistrationStatus.WAITLISTED,
+        waitlisted_at__lt=registration.waitlisted_at,
+    ).count()
+    return {"waitlist_position": ahead + 1}
+
+
+def waitlist_promote_next(*, class_session):
+    """Give a freed seat of the class to the first on its waitlist; called inside the transaction that freed it."""
+    class_session = ClassSession.objects.select_for_update().get(pk=class_session.pk)
+    if class_session.is_cancelled or class_session.has_started:
+        return None
+    if class_seats_taken(class_session) >= class_session.capacity:
+        return None
+    first = (
+        Registration.objects.select_for_update()
+        .filter(class_session=class_session, status=RegistrationStatus.WAITLISTED)
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if first is None:
+        return None
+    return _registration_promote(first, class_session)
+
+
+def registration_promote(*, registration):
+    """A trainer moves a student from the waitlist into the class (a seat must be free)."""
+    with transaction.atomic():
+        class_session = ClassSession.objects.select_for_update().get(pk=registration.class_session_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not registration.is_waitlisted:
+            raise ValidationError(f"{registration.email} is not on the waitlist.")
+        if class_seats_taken(class_session) >= class_session.capacity:
+            raise ValidationError("The class is full: raise its capacity or cancel a registration first.")
+        return _registration_promote(registration, class_session)
+
+
+def _registration_promote(registration, class_session):
+    registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, timezone.now()
+    registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+    registration.class_session = class_session
+    transaction.on_commit(lambda: _after_confirmation(registration))
     return registration
 
 
@@ -298,7 +466,7 @@ def registration_confirmation_send(*, registration, join_info=None, template="re
 _LINE_WITH_ANGLE = re.compile(r"^\s*(?P<name>[^<]*?)\s*<\s*(?P<email>[^>]+?)\s*>\s*$")
 
 
-def _parse_line(line):
+def person_line_parse(line):
     """`First Last <email>`, `email`, or CSV `first,last,email`."""
     match = _LINE_WITH_ANGLE.match(line)
     if match:
@@ -326,7 +494,7 @@ def registrations_bulk_create(*, class_session, text):
         if number == 1 and line.lower().replace(" ", "").startswith(("first,last", "firstname,lastname")):
             continue
         try:
-            first, last, email = _parse_line(line)
+            first, last, email = person_line_parse(line)
             result.created.append(
                 registration_create(class_session=class_session, first_name=first, last_name=last, email=email)
             )
@@ -336,14 +504,25 @@ def registrations_bulk_create(*, class_session, text):
 
 
 def registration_cancel(*, registration, by):
-    """Cancel a registration (by "student" or "trainer") and send the cancellation email."""
-    if not registration.is_confirmed:
+    """Cancel a registration or a place on the waitlist (by "student" or "trainer") and send the email.
+
+    A freed seat goes to the first student on the class's waitlist.
+    """
+    if registration.status == RegistrationStatus.CANCELLED:
         return registration
     with transaction.atomic():
+        was_confirmed = registration.is_confirmed
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
-        transaction.on_commit(lambda: _after_cancellation(registration, by))
+        if was_confirmed:
+            transaction.on_commit(lambda: _after_cancellation(registration, by))
+            waitlist_promote_next(class_session=registration.class_session)
+        else:
+            extra = {"cancelled_by": by}
+            emails_queue(
+                [_registration_message(registration, "registration_waitlist_left", extra=extra, with_invite=False)]
+            )
     return registration
 
 
@@ -359,9 +538,10 @@ def _after_cancellation(registration, by):
         hook(registration=registration, event="cancelled")
 
 
-def _registration_message(registration, template, *, join_info=None, cancelled_invite=False, extra=None):
+def _registration_message(
+    registration, template, *, join_info=None, cancelled_invite=False, extra=None, with_invite=True
+):
     class_session = registration.class_session
-    invite = invite_for_registration(registration, join_info=join_info, cancelled=cancelled_invite).decode()
     context = {
         "registration": registration,
         "class_session": class_session,
@@ -372,12 +552,12 @@ def _registration_message(registration, template, *, join_info=None, cancelled_i
         "portal_url": settings.SITE_URL + reverse("portal:home"),
         **(extra or {}),
     }
-    return email_render(
-        template=template,
-        to=registration.email,
-        context=context,
-        attachments=[("invite.ics", invite, "text/calendar; method=" + ("CANCEL" if cancelled_invite else "REQUEST"))],
-    )
+    attachments = []
+    if with_invite:
+        invite = invite_for_registration(registration, join_info=join_info, cancelled=cancelled_invite).decode()
+        method = "CANCEL" if cancelled_invite else "REQUEST"
+        attachments.append(("invite.ics", invite, f"text/calendar; method={method}"))
+    return email_render(template=template, to=registration.email, context=context, attachments=attachments)
 
 
 # Reminders and calendar feeds -------------------------------------------------

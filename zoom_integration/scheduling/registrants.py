@@ -221,7 +221,9 @@ def registrants_email_links(*, registrants):
             passcode=registrant.meeting.password,
             personal=True,
         )
-        template = "registration_join_link" if registrant.confirmation_sent_at else "registration_confirmed"
+        # An enrolment's own email confirmed the course; what follows per class is only the link.
+        confirmed = registrant.confirmation_sent_at or registration.enrolment_id
+        template = "registration_join_link" if confirmed else "registration_confirmed"
         messages.append(
             registration_confirmation_message(registration=registration, join_info=join_info, template=template)
         )
