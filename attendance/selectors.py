@@ -231,7 +231,8 @@ CSV_HEADER = [
 
 
 def _local(value, zone):
-    return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    """ISO 8601 with the offset, so a spreadsheet or script reads the instant without knowing the zone."""
+    return timezone.localtime(value, zone).isoformat(timespec="seconds") if value else ""
 
 
 def _cell(value):
