@@ -9,7 +9,8 @@ from django.db.models.functions import Lower
 from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
-from orgs.models import TIMEZONE_CHOICES, Organization
+from orgs.models import Organization
+from orgs.timezones import validate_timezone
 
 
 def _token():
@@ -61,7 +62,7 @@ class ClassSession(models.Model):
     title = models.CharField(max_length=200)
     starts_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])
-    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
     delivery_mode = models.CharField(max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.VIRTUAL)
     location = models.TextField(blank=True, help_text="Address for in-person classes, or notes for students.")
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
