@@ -1,6 +1,7 @@
 """Project-wide fixtures: users, organizations, courses and classes made with factories."""
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import (
     ClassSessionFactory,
@@ -14,6 +15,12 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (and any cached flag) from an earlier test or run must not leak into this one."""
+    cache.clear()
 
 
 @pytest.fixture
