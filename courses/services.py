@@ -28,6 +28,7 @@ from .models import (
     RegistrationStatus,
 )
 from .selectors import calendar_feed_classes, registrations_due_for_reminder
+from .timing import starts_in_words
 
 # Courses ------------------------------------------------------------------
 
@@ -387,8 +388,10 @@ def reminders_send_due(*, now=None):
             Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{sent_field: now})
         join_info = extensions.join_info_for(due)
         for registration in due:
+            class_session = registration.class_session
+            starts_in = starts_in_words(starts_at=class_session.starts_at, zone=class_session.zone, now=now)
             _send_registration_email(
-                registration, template, join_info=join_info.get(registration.pk), extra={"lead": lead}
+                registration, template, join_info=join_info.get(registration.pk), extra={"starts_in": starts_in}
             )
         sent += len(due)
     return sent
