@@ -69,7 +69,7 @@ class ClassSession(models.Model):
     status = models.CharField(max_length=16, choices=ClassStatus.choices, default=ClassStatus.SCHEDULED)
     public_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     calendar_sequence = models.PositiveIntegerField(
-        default=0, help_text="Bumped on every reschedule so calendars replace the old invite."
+        default=0, help_text="Bumped on every emailed change of the invite so calendars replace the old one."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

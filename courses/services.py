@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,6 +124,14 @@ def class_session_update(*, class_session, options=None, **values):
         if rescheduled:
             transaction.on_commit(lambda: _email_confirmed_students(class_session, "class_rescheduled"))
     return class_session, changes
+
+
+def class_session_invite_revise(*, class_session_id):
+    """The class's invite changed in a way students are emailed about (a new meeting link): calendars must
+    replace the invite they hold, so its SEQUENCE goes up as on a reschedule or cancellation."""
+    ClassSession.objects.filter(pk=class_session_id).update(
+        calendar_sequence=F("calendar_sequence") + 1, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from icalendar import Calendar
 
 from courses import services as course_services
 from courses.models import ClassSession
@@ -454,23 +455,7 @@ def test_trainers_cannot_change_meeting_defaults(trainer_client):
     assert trainer_client.post("/settings/zoom/meeting-settings/", {"waiting_room": "on"}).status_code == 403
 
 
-@pytest.mark.django_db
-def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
-    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
-):
-    from zoom_integration.models import ZoomRegistrant
-
-    meeting = ready_meeting(virtual_class)
-    registration = RegistrationFactory(class_session=virtual_class, email="ada@example.com")
-    ZoomRegistrant.objects.create(
-        organization=meeting.organization,
-        meeting=meeting,
-        registration=registration,
-        status="synced",
-        registrant_id="old-rg",
-        join_url="https://us05web.zoom.us/w/85746065432?tk=old",
-    )
-    new_id = MEETING_ID + 7
+def _zoom_answers_a_replacement(zoom, new_id):
     zoom.add(
         responses.POST,
         MEETINGS_URL,
@@ -497,6 +482,61 @@ def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
             ]
         },
     )
+
+
+def _registered_on_zoom(meeting, virtual_class):
+    from zoom_integration.models import ZoomRegistrant
+
+    registration = RegistrationFactory(class_session=virtual_class, email="ada@example.com")
+    ZoomRegistrant.objects.create(
+        organization=meeting.organization,
+        meeting=meeting,
+        registration=registration,
+        status="synced",
+        registrant_id="old-rg",
+        join_url="https://us05web.zoom.us/w/85746065432?tk=old",
+    )
+    return registration
+
+
+def _invite_event(message):
+    (content,) = [content for name, content, _ in message.attachments if name == "invite.ics"]
+    return next(iter(Calendar.from_ical(content).walk("VEVENT")))
+
+
+@pytest.mark.django_db
+def test_new_meeting_id_emails_an_invite_that_replaces_the_first(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks, monkeypatch
+):
+    meeting = ready_meeting(virtual_class)
+    registration = _registered_on_zoom(meeting, virtual_class)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    with monkeypatch.context() as earlier:
+        earlier.setattr(timezone, "now", lambda: an_hour_ago)
+        course_services.registration_confirmation_send(registration=registration)
+    first = _invite_event(mail.outbox[-1])
+    _zoom_answers_a_replacement(zoom, MEETING_ID + 7)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{virtual_class.pk}/zoom/replace/")
+
+    second = _invite_event(mail.outbox[-1])
+    assert mail.outbox[-1].to == ["ada@example.com"] and f"/w/{MEETING_ID + 7}?tk=new" in mail.outbox[-1].body
+    assert str(second["uid"]) == str(first["uid"])
+    assert second["sequence"] > first["sequence"]
+    assert second["dtstamp"].dt > first["dtstamp"].dt
+
+
+@pytest.mark.django_db
+def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
+):
+    from zoom_integration.models import ZoomRegistrant
+
+    meeting = ready_meeting(virtual_class)
+    _registered_on_zoom(meeting, virtual_class)
+    new_id = MEETING_ID + 7
+    _zoom_answers_a_replacement(zoom, new_id)
     assert (
         "Links sent before stop working"
         in trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/replace/").content.decode()
