@@ -274,6 +274,22 @@ def test_deleting_the_class_can_delete_the_meeting_on_zoom(
 
 
 @pytest.mark.django_db
+def test_cancelling_with_the_option_says_calmly_the_meeting_was_deleted(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
+):
+    ready_meeting(virtual_class)
+    zoom.add(responses.DELETE, meeting_url(), status=204)
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{virtual_class.pk}/cancel/", {"delete_zoom_meeting": "on"})
+    page = trainer_client.get(f"/courses/classes/{virtual_class.pk}/").content.decode()
+    assert "This class was cancelled and its Zoom meeting deleted from your Zoom account." in page
+    assert "no longer exists on Zoom" not in page and "Create Zoom meeting" not in page
+    manage = trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/").content.decode()
+    assert "This class was cancelled and its Zoom meeting deleted" in manage
+    assert "no longer exists on Zoom" not in manage
+
+
+@pytest.mark.django_db
 def test_cancelling_without_the_option_keeps_the_meeting_on_zoom(
     trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
 ):
