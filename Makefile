@@ -1,4 +1,4 @@
-# CohortStudio: `make run` serves the app on its embedded default; `make test` runs the suite.
+# CohortStudio: `make run` serves the app on its embedded default (class reminders included); `make test` runs the suite.
 PYTHON ?= python3.11
 VENV := .venv
 PORT ?= 8000
@@ -24,7 +24,7 @@ run: venv
 	$(VENV)/bin/python manage.py migrate --noinput
 	$(VENV)/bin/python manage.py migrate --noinput --database zoom_simulator
 	$(VENV)/bin/python manage.py load_demo_data
-	$(VENV)/bin/python manage.py runserver 127.0.0.1:$(PORT)
+	$(VENV)/bin/python manage.py run_embedded 127.0.0.1:$(PORT)
 
 test: dev-venv
 	bash scripts/system-deps.sh

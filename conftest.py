@@ -1,6 +1,11 @@
 """Project-wide fixtures: users, organizations, courses and classes made with factories."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 
 from tests.factories import (
     ClassSessionFactory,
@@ -14,6 +19,23 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _cache_database_per_xdist_worker():
+    """Each pytest-xdist worker its own Redis database: clearing the cache (FLUSHDB) must not touch another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    config = settings.CACHES["default"]
+    if worker.startswith("gw") and config["LOCATION"].startswith("redis"):
+        config["LOCATION"] = urlunsplit(urlsplit(config["LOCATION"])._replace(path=f"/{int(worker[2:]) + 1}"))
+
+
+_cache_database_per_xdist_worker()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (and any cached flag) from an earlier test or run must not leak into this one."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -20,14 +20,14 @@ def attendance_class_panel(*, request, class_session):
 
 
 def attendance_portal_sections(*, request, registrations):
-    """Each student's own attendance of their past classes, and no one else's."""
+    """Each student's own attendance of the classes that have started, and no one else's."""
     now = timezone.now()
-    own_past = [
+    own_started = [
         registration
         for registration in registrations
-        if registration.student_id == request.user.pk and registration.class_session.ends_at <= now
+        if registration.student_id == request.user.pk and registration.class_session.starts_at <= now
     ]
     return {
         registration_id: [PortalSection(template="attendance/portal_section.html", context={"attendance": row})]
-        for registration_id, row in selectors.attendance_for_student(registrations=own_past).items()
+        for registration_id, row in selectors.attendance_for_student(registrations=own_started).items()
     }

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, TextChoices
 from django.utils import timezone
 
 from courses.models import ClassSession, Registration, RegistrationStatus
@@ -25,6 +25,15 @@ def threshold_percent_for(class_session):
     return class_session.course.attendance_threshold_percent or class_session.organization.attendance_threshold_percent
 
 
+class AttendanceStatus(TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    IN_MEETING = "in_meeting", "In the meeting"
+    LEFT = "left", "Left the meeting"
+    NOT_JOINED_YET = "not_joined_yet", "Not joined yet"
+    ATTENDED = "attended", "Attended"
+    NOT_ATTENDED = "not_attended", "Not attended"
+
+
 @dataclass(frozen=True)
 class RegistrationAttendance:
     """One registered student's attendance of one class. Times are UTC."""
@@ -39,6 +48,8 @@ class RegistrationAttendance:
     attended_by_time: bool
     override: AttendanceOverride | None
     reconciled: bool
+    class_started: bool
+    class_ended: bool
 
     @property
     def attended(self):
@@ -46,6 +57,22 @@ class RegistrationAttendance:
         if self.override is not None:
             return self.override.status == OverrideStatus.PRESENT
         return self.attended_by_time
+
+    @property
+    def is_final(self):
+        """The verdict holds: the class is over, or a trainer decided."""
+        return self.override is not None or self.class_ended
+
+    @property
+    def status(self):
+        """What the student's attendance is now; "Not attended" only once the class has ended."""
+        if self.is_final:
+            return AttendanceStatus.ATTENDED if self.attended else AttendanceStatus.NOT_ATTENDED
+        if self.in_meeting:
+            return AttendanceStatus.IN_MEETING
+        if not self.class_started:
+            return AttendanceStatus.UPCOMING
+        return AttendanceStatus.LEFT if self.joined else AttendanceStatus.NOT_JOINED_YET
 
 
 @dataclass(frozen=True)
@@ -143,6 +170,8 @@ def _row(*, registration, record, override, class_session, threshold, now):
         ),
         override=override,
         reconciled=reconciled,
+        class_started=now >= class_session.starts_at,
+        class_ended=now >= class_session.ends_at,
     )
 
 
@@ -231,7 +260,8 @@ CSV_HEADER = [
 
 
 def _local(value, zone):
-    return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    """ISO 8601 with the offset, so a spreadsheet or script reads the instant without knowing the zone."""
+    return timezone.localtime(value, zone).isoformat(timespec="seconds") if value else ""
 
 
 def _cell(value):
@@ -259,7 +289,7 @@ def attendance_csv_rows(*, class_session):
                 _local(row.last_left_at, zone),
                 row.minutes,
                 row.share_percent,
-                "yes" if row.attended else "no",
+                ("yes" if row.attended else "no") if row.is_final else row.status.label,
                 override.get_status_display() if override else "",
                 override.reason if override else "",
                 (override.set_by.email if override.set_by else "") if override else "",

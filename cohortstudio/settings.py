@@ -121,6 +121,16 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CohortStudio] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+# The forms that email a typed address carry our limits (cohortstudio/ratelimits.py) and their clear message,
+# in place of allauth's own.
+ACCOUNT_FORMS = {
+    "request_login_code": "accounts.forms.RequestLoginCodeForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "signup": "accounts.forms.SignupForm",
+}
+ACCOUNT_RATE_LIMITS = {"request_login_code": None, "reset_password": None, "signup": None}
+# Behind a proxy (X-Forwarded-For), the number of proxies: rate limits count the client, not the proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 

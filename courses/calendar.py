@@ -1,6 +1,7 @@
 """iCalendar invites and feeds for classes."""
 
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 PRODID = "-//CohortStudio//Classes//EN"
@@ -15,11 +16,11 @@ def _calendar(method=None):
     return calendar
 
 
-def _event(class_session, *, join_info=None, include_location=True, cancelled=False):
+def _event(class_session, *, stamp, join_info=None, include_location=True, cancelled=False):
     event = Event()
     event.add("uid", f"class-{class_session.pk}@cohortstudio.io")
     event.add("sequence", class_session.calendar_sequence)
-    event.add("dtstamp", class_session.updated_at)
+    event.add("dtstamp", stamp)
     event.add("dtstart", class_session.starts_at)
     event.add("dtend", class_session.ends_at)
     event.add("summary", f"{class_session.course.title}: {class_session.title}")
@@ -46,7 +47,8 @@ def invite_for_registration(registration, *, join_info=None, cancelled=False):
     """An invite (or its cancellation) for one student, as bytes for an email attachment."""
     class_session = registration.class_session
     calendar = _calendar(method="CANCEL" if cancelled else "REQUEST")
-    event = _event(class_session, join_info=join_info, cancelled=cancelled)
+    # An invite's DTSTAMP is when it was made (RFC 5545 §3.8.7.2): calendars keep the newest.
+    event = _event(class_session, stamp=timezone.now(), join_info=join_info, cancelled=cancelled)
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}")
     organizer.params["cn"] = vText(class_session.organization.name)
     event["organizer"] = organizer
@@ -64,7 +66,10 @@ def feed(class_sessions, *, join_info_by_class=None, name="CohortStudio classes"
     calendar.add("x-wr-calname", name)
     join_info_by_class = join_info_by_class or {}
     for class_session in class_sessions:
-        calendar.add_component(_event(class_session, join_info=join_info_by_class.get(class_session.pk)))
+        # A feed has no METHOD: its DTSTAMP is when the class was last changed.
+        calendar.add_component(
+            _event(class_session, stamp=class_session.updated_at, join_info=join_info_by_class.get(class_session.pk))
+        )
     return calendar.to_ical()
 
 

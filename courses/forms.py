@@ -3,7 +3,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
-from orgs.models import TIMEZONE_CHOICES
+from orgs.timezones import timezone_choices
 
 from . import extensions
 from .models import Course, DeliveryMode
@@ -33,7 +33,7 @@ class ClassSessionForm(forms.Form):
         help_text="In the class's time zone.",
     )
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=1440, initial=60)
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, label="Time zone")
+    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
     delivery_mode = forms.ChoiceField(choices=DeliveryMode.choices, label="Delivery mode", initial=DeliveryMode.VIRTUAL)
     location = forms.CharField(
         label="Location or notes",
@@ -60,6 +60,9 @@ class ClassSessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if class_session is None:
             self.fields["timezone"].initial = organization.timezone
+        self.fields["timezone"].choices = timezone_choices(
+            keep=[organization.timezone, class_session.timezone if class_session else None]
+        )
         self.extension_field_names = []
         for provider in extensions.class_form_fields:
             for name, field in provider(organization=organization, class_session=class_session).items():

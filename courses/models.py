@@ -9,7 +9,8 @@ from django.db.models.functions import Lower
 from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
-from orgs.models import TIMEZONE_CHOICES, Organization
+from orgs.models import Organization
+from orgs.timezones import validate_timezone
 
 
 def _token():
@@ -105,14 +106,14 @@ class ClassSession(models.Model):
     title = models.CharField(max_length=200)
     starts_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])
-    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
     delivery_mode = models.CharField(max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.VIRTUAL)
     location = models.TextField(blank=True, help_text="Address for in-person classes, or notes for students.")
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     status = models.CharField(max_length=16, choices=ClassStatus.choices, default=ClassStatus.SCHEDULED)
     public_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     calendar_sequence = models.PositiveIntegerField(
-        default=0, help_text="Bumped on every reschedule so calendars replace the old invite."
+        default=0, help_text="Bumped on every emailed change of the invite so calendars replace the old one."
     )
     series = models.ForeignKey(
         ClassSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="class_sessions"

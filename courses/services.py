@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from .models import (
     RegistrationStatus,
 )
 from .selectors import calendar_feed_classes, registrations_due_for_reminder
+from .timing import starts_in_words
 
 # Courses ------------------------------------------------------------------
 
@@ -125,6 +127,14 @@ def class_session_update(*, class_session, options=None, **values):
         if rescheduled:
             email_batch_queue(CLASS_STUDENTS_EMAIL, class_session_id=class_session.pk, template="class_rescheduled")
     return class_session, changes
+
+
+def class_session_invite_revise(*, class_session_id):
+    """The class's invite changed in a way students are emailed about (a new meeting link): calendars must
+    replace the invite they hold, so its SEQUENCE goes up as on a reschedule or cancellation."""
+    ClassSession.objects.filter(pk=class_session_id).update(
+        calendar_sequence=F("calendar_sequence") + 1, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -590,12 +600,16 @@ def reminders_send_due(*, now=None):
             )
             Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{sent_field: now})
         join_info = extensions.join_info_for(due)
-        emails_queue(
-            _registration_message(
-                registration, template, join_info=join_info.get(registration.pk), extra={"lead": lead}
+        messages = []
+        for registration in due:
+            class_session = registration.class_session
+            starts_in = starts_in_words(starts_at=class_session.starts_at, zone=class_session.zone, now=now)
+            messages.append(
+                _registration_message(
+                    registration, template, join_info=join_info.get(registration.pk), extra={"starts_in": starts_in}
+                )
             )
-            for registration in due
-        )
+        emails_queue(messages)
         sent += len(due)
     return sent
 

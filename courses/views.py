@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cohortstudio.ratelimits import PUBLIC_REGISTRATION_LIMIT, RateLimited, email_form_rate_limit
 from orgs.access import member_required
 
 from . import extensions, selectors, services
@@ -290,7 +291,10 @@ def public_register_view(request, token):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and closed_reason is None and form.is_valid():
         try:
+            email_form_rate_limit(request=request, limit=PUBLIC_REGISTRATION_LIMIT, address=form.cleaned_data["email"])
             registration = services.registration_create(class_session=class_session, **form.cleaned_data)
+        except RateLimited as limited:
+            form.add_error(None, str(limited))
         except ValidationError as error:
             _add_errors(form, error)
         else:

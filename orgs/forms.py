@@ -1,11 +1,16 @@
 from django import forms
 
-from .models import TIMEZONE_CHOICES, Role
+from .models import Role
+from .timezones import timezone_choices
 
 
 class OrganizationForm(forms.Form):
     name = forms.CharField(max_length=120, label="Organization name")
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="UTC", label="Time zone")
+    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC", label="Time zone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices(keep=[self.initial.get("timezone")])
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -1,12 +1,11 @@
 import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+from .timezones import validate_timezone
 
 
 class Organization(models.Model):
@@ -14,7 +13,7 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
-    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     attendance_threshold_percent = models.PositiveSmallIntegerField(
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,3 +65,16 @@ def test_simulator_cannot_be_enabled_in_production_by_accident():
     result = _manage("check", ZOOM_SIMULATOR="1")
     assert result.returncode != 0
     assert "ZOOM_SIMULATOR is on with DEBUG=0" in result.stderr
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit:
+        pytest.fail(f"a model change has no migration:\n{out.getvalue()}")

@@ -204,3 +204,14 @@ RECORDING_FILE_TYPE_LABELS = {
     "CSV": "Poll results",
     "SUMMARY": "AI summary",
 }
+# AI Companion's summary_content sections, shown under the user guide's words: "the summary, key points, and
+# next steps". Sections not named here (for example "Challenges") keep Zoom's heading.
+SUMMARY_SECTION_HEADINGS = {
+    "key takeaways": "Summary",
+    "quick recap": "Summary",
+    "summary": "Summary",
+    "discussed topics": "Key points",
+    "key points": "Key points",
+    "action items": "Next steps",
+    "next steps": "Next steps",
+}

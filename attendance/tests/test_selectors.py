@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -10,6 +10,7 @@ from django.utils import timezone
 from attendance import selectors, services
 from attendance.models import AttendanceOverride, AttendanceRecord, Participant
 from attendance.presence import intervals_to_json
+from courses.models import ClassSession
 from tests.factories import ClassSessionFactory, RegistrationFactory
 
 from .conftest import at
@@ -106,7 +107,7 @@ def test_csv_has_the_section_columns_in_the_class_time_zone(class_session, ada, 
     rows = list(csv.reader(io.StringIO("".join(selectors.attendance_csv_lines(class_session=class_session)))))
 
     def local(minute):
-        return at(class_session, minute).astimezone(class_session.zone).strftime("%Y-%m-%d %H:%M:%S")
+        return at(class_session, minute).astimezone(class_session.zone).isoformat(timespec="seconds")
 
     assert rows[0] == selectors.CSV_HEADER
     assert rows[1] == [
@@ -127,6 +128,29 @@ def test_csv_has_the_section_columns_in_the_class_time_zone(class_session, ada, 
     ]
     assert rows[2][:5] == ["Unmatched participant", "", '\'=HYPERLINK("http://evil")', "", "yes"]
     assert rows[2][5] == local(5)
+
+
+def test_csv_times_are_iso_8601_with_the_class_zones_offset(course, trainer):
+    class_session = ClassSessionFactory(course=course, timezone="Europe/Paris")
+    ClassSession.objects.filter(pk=class_session.pk).update(starts_at=datetime(2026, 12, 3, 17, 0, tzinfo=UTC))
+    class_session.refresh_from_db()
+    ada = RegistrationFactory(class_session=class_session)
+    record = services.presence_signal_record
+    for kind, minute in (("join", 0), ("leave", 45)):
+        record(
+            class_session=class_session,
+            source="test",
+            external_id=f"iso-{kind}",
+            session_key="run-1",
+            participant_key="ada",
+            kind=kind,
+            occurred_at=at(class_session, minute),
+            registration=ada,
+        )
+
+    rows = list(csv.reader(io.StringIO("".join(selectors.attendance_csv_lines(class_session=class_session)))))
+
+    assert rows[1][5:7] == ["2026-12-03T18:00:00+01:00", "2026-12-03T18:45:00+01:00"]
 
 
 def test_student_view_leaves_out_classes_without_any_data(class_session, ada, signal, course):

@@ -5,8 +5,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance import providers, services
+from attendance import providers, selectors, services
 from attendance.models import AttendanceOverride, MatchMethod, Participant
+from courses.models import ClassSession
 from tests.factories import ClassSessionFactory, CourseFactory, RegistrationFactory
 
 
@@ -217,3 +218,81 @@ def test_a_student_without_membership_cannot_open_the_attendance_page(client, cl
     client.force_login(ada.student)
     response = client.get(reverse("attendance:class_attendance", args=[class_session.pk]))
     assert response.status_code == 302 and response.url == reverse("portal:home")
+
+
+def _status_of(html, registration):
+    row = html.split(f'id="attendance-registration-{registration.pk}"')[1].split("</tr>")[0]
+    return row.split("attendance-status")[1].split(">")[1].split("<")[0]
+
+
+def _move(class_session, *, starts_in):
+    ClassSession.objects.filter(pk=class_session.pk).update(starts_at=timezone.now() + starts_in)
+    class_session.refresh_from_db()
+
+
+def _later(monkeypatch, delta):
+    """The clock moves on by `delta`."""
+    later = timezone.now() + delta
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+
+def _record(class_session, registration, kind, at):
+    services.presence_signal_record(
+        class_session=class_session,
+        source="test",
+        external_id=f"{registration.pk}-{kind}-{at.timestamp()}",
+        session_key="r",
+        participant_key=str(registration.pk),
+        kind=kind,
+        occurred_at=at,
+        registration=registration,
+    )
+
+
+def test_attendance_status_upcoming_in_the_meeting_then_the_verdict(
+    trainer_client, class_session, ada, grace, monkeypatch
+):
+    page = reverse("attendance:class_attendance", args=[class_session.pk])
+    html = trainer_client.get(page).content.decode()
+    assert (_status_of(html, ada), _status_of(html, grace)) == ("Upcoming", "Upcoming")
+
+    _move(class_session, starts_in=-timedelta(minutes=30))  # 30 of 90 minutes gone
+    _record(class_session, ada, "join", class_session.starts_at)
+    _record(class_session, grace, "join", class_session.starts_at)
+    _record(class_session, grace, "leave", class_session.starts_at + timedelta(minutes=10))
+    html = trainer_client.get(page).content.decode()
+    assert (_status_of(html, ada), _status_of(html, grace)) == ("In the meeting", "Left the meeting")
+    assert "Not attended" not in html
+
+    _record(class_session, ada, "leave", class_session.starts_at + timedelta(minutes=85))
+    _later(monkeypatch, timedelta(hours=1, minutes=1))  # the class has ended
+    html = trainer_client.get(page).content.decode()
+    assert (_status_of(html, ada), _status_of(html, grace)) == ("Attended", "Not attended")
+
+
+def test_a_student_not_joined_during_the_class_is_not_yet_not_attended(trainer_client, class_session, ada):
+    _move(class_session, starts_in=-timedelta(minutes=10))
+    html = trainer_client.get(reverse("attendance:class_attendance", args=[class_session.pk])).content.decode()
+    assert _status_of(html, ada) == "Not joined yet"
+
+
+def test_the_portal_shows_in_the_meeting_during_the_class_and_the_verdict_after(
+    client, class_session, ada, monkeypatch
+):
+    client.force_login(ada.student)
+    _move(class_session, starts_in=-timedelta(minutes=20))
+    _record(class_session, ada, "join", class_session.starts_at)
+
+    html = client.get(reverse("portal:home")).content.decode()
+    assert "In the meeting" in html and "Not attended" not in html and ">Attended<" not in html
+
+    _record(class_session, ada, "leave", class_session.starts_at + timedelta(minutes=30))
+    _later(monkeypatch, timedelta(hours=2))
+    html = client.get(reverse("portal:home")).content.decode()
+    assert ">Not attended<" in html and "In the meeting" not in html
+    assert "present 30 of 90 minutes" in html
+
+
+def test_csv_says_upcoming_rather_than_no_before_the_class(class_session, ada):
+    rows = list(selectors.attendance_csv_rows(class_session=class_session))
+    assert rows[1][selectors.CSV_HEADER.index("Attended")] == "Upcoming"

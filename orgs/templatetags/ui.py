@@ -1,8 +1,11 @@
 """Small presentation helpers shared by every app's templates."""
 
+from datetime import timedelta
+
 from django import template
 from django.templatetags.tz import do_timezone
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -40,6 +43,16 @@ def minutes_until(value):
     if value is None:
         return None
     return (value - timezone.now()).total_seconds() / 60
+
+
+@register.filter
+def time_ago(value):
+    """ "just now" under a minute (timesince alone says "0 minutes"), else "5 minutes ago", "1 hour, 2 minutes ago"."""
+    if value is None:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value)} ago"
 
 
 @register.simple_tag(takes_context=True)

@@ -20,6 +20,7 @@ from ..constants import (
     CODE_SUMMARY_DELETE_FAILED,
     CODE_SUMMARY_NOT_ALLOWED,
     CODE_SUMMARY_RESTRICTED,
+    SUMMARY_SECTION_HEADINGS,
 )
 from ..exceptions import ZoomNotFound, ZoomRejected
 from ..models import ZoomSummary
@@ -44,6 +45,12 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # Zoom nests lists by two spaces; Python-Markdown needs four.
 _SHALLOW_LIST_ITEM = re.compile(r"^( {1,3})([-*+]|\d+\.) ", re.MULTILINE)
+_SECTION_HEADING = re.compile(r"^##[ \t]+(?P<text>.+?)[ \t#]*$", re.MULTILINE)
+
+
+def _guide_heading(match):
+    heading = SUMMARY_SECTION_HEADINGS.get(match.group("text").strip().lower())
+    return f"## {heading}" if heading else match.group(0)
 
 
 def _summary_values(body):
@@ -151,6 +158,7 @@ def summary_html(*, summary):
     source = _SHALLOW_LIST_ITEM.sub(
         lambda match: " " * (len(match.group(1)) * 2) + match.group(2) + " ", summary.content
     )
+    source = _SECTION_HEADING.sub(_guide_heading, source)
     rendered = markdown.markdown(source, extensions=["toc", "sane_lists"], extension_configs={"toc": {"baselevel": 3}})
     return nh3.clean(
         rendered,

@@ -4,6 +4,8 @@ import logging
 
 from django.utils import timezone
 
+from courses.services import class_session_invite_revise
+
 from ..connection.tokens import connection_client
 from ..exceptions import ZoomError, ZoomNotFound
 from ..models import MeetingStatus, SyncStatus, ZoomMeeting
@@ -28,6 +30,8 @@ def meeting_replace(*, meeting_pk):
             connection_client(organization=meeting.organization).meeting_delete(meeting_id=old_zoom_meeting_id)
         except ZoomNotFound:
             logger.info("the replaced zoom meeting was already gone")
+    # Students are emailed their new links with an invite that must replace the one they hold.
+    class_session_invite_revise(class_session_id=meeting.class_session_id)
     registrants_reset(meeting_pk=meeting.pk)
     ZoomMeeting.objects.filter(pk=meeting.pk).update(sync_status=SyncStatus.RUNNING, sync_started_at=timezone.now())
     return registrants_sync(meeting_pk=meeting.pk)

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import time
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -387,3 +388,15 @@ def test_trainer_cannot_start_a_connection(trainer_client, zoom):
 def test_settings_menu_has_zoom_for_owners(owner_client):
     page = owner_client.get("/settings/organization/").content.decode()
     assert 'href="/settings/zoom/"' in page
+
+
+def test_settings_times_are_in_the_organizations_zone_and_name_it(owner_client, organization):
+    ZoomConnectionFactory(
+        organization=organization,
+        connected_at=datetime(2026, 12, 3, 17, 5, tzinfo=UTC),
+        last_webhook_at=datetime(2026, 7, 1, 8, 30, tzinfo=UTC),
+    )
+    page = owner_client.get("/settings/zoom/").content.decode()
+    # Berlin is UTC+1 in December and UTC+2 in July.
+    assert "Dec 3, 2026, 18:05 (Europe/Berlin)" in page
+    assert "Jul 1, 2026, 10:30 (Europe/Berlin)" in page

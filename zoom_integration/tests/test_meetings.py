@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from icalendar import Calendar
 
 from courses import services as course_services
 from courses.models import ClassSession
@@ -273,6 +274,22 @@ def test_deleting_the_class_can_delete_the_meeting_on_zoom(
 
 
 @pytest.mark.django_db
+def test_cancelling_with_the_option_says_calmly_the_meeting_was_deleted(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
+):
+    ready_meeting(virtual_class)
+    zoom.add(responses.DELETE, meeting_url(), status=204)
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{virtual_class.pk}/cancel/", {"delete_zoom_meeting": "on"})
+    page = trainer_client.get(f"/courses/classes/{virtual_class.pk}/").content.decode()
+    assert "This class was cancelled and its Zoom meeting deleted from your Zoom account." in page
+    assert "no longer exists on Zoom" not in page and "Create Zoom meeting" not in page
+    manage = trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/").content.decode()
+    assert "This class was cancelled and its Zoom meeting deleted" in manage
+    assert "no longer exists on Zoom" not in manage
+
+
+@pytest.mark.django_db
 def test_cancelling_without_the_option_keeps_the_meeting_on_zoom(
     trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
 ):
@@ -454,23 +471,7 @@ def test_trainers_cannot_change_meeting_defaults(trainer_client):
     assert trainer_client.post("/settings/zoom/meeting-settings/", {"waiting_room": "on"}).status_code == 403
 
 
-@pytest.mark.django_db
-def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
-    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
-):
-    from zoom_integration.models import ZoomRegistrant
-
-    meeting = ready_meeting(virtual_class)
-    registration = RegistrationFactory(class_session=virtual_class, email="ada@example.com")
-    ZoomRegistrant.objects.create(
-        organization=meeting.organization,
-        meeting=meeting,
-        registration=registration,
-        status="synced",
-        registrant_id="old-rg",
-        join_url="https://us05web.zoom.us/w/85746065432?tk=old",
-    )
-    new_id = MEETING_ID + 7
+def _zoom_answers_a_replacement(zoom, new_id):
     zoom.add(
         responses.POST,
         MEETINGS_URL,
@@ -497,6 +498,61 @@ def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
             ]
         },
     )
+
+
+def _registered_on_zoom(meeting, virtual_class):
+    from zoom_integration.models import ZoomRegistrant
+
+    registration = RegistrationFactory(class_session=virtual_class, email="ada@example.com")
+    ZoomRegistrant.objects.create(
+        organization=meeting.organization,
+        meeting=meeting,
+        registration=registration,
+        status="synced",
+        registrant_id="old-rg",
+        join_url="https://us05web.zoom.us/w/85746065432?tk=old",
+    )
+    return registration
+
+
+def _invite_event(message):
+    (content,) = [content for name, content, _ in message.attachments if name == "invite.ics"]
+    return next(iter(Calendar.from_ical(content).walk("VEVENT")))
+
+
+@pytest.mark.django_db
+def test_new_meeting_id_emails_an_invite_that_replaces_the_first(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks, monkeypatch
+):
+    meeting = ready_meeting(virtual_class)
+    registration = _registered_on_zoom(meeting, virtual_class)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    with monkeypatch.context() as earlier, django_capture_on_commit_callbacks(execute=True):
+        earlier.setattr(timezone, "now", lambda: an_hour_ago)
+        course_services.registration_confirmation_send(registration=registration)
+    first = _invite_event(mail.outbox[-1])
+    _zoom_answers_a_replacement(zoom, MEETING_ID + 7)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{virtual_class.pk}/zoom/replace/")
+
+    second = _invite_event(mail.outbox[-1])
+    assert mail.outbox[-1].to == ["ada@example.com"] and f"/w/{MEETING_ID + 7}?tk=new" in mail.outbox[-1].body
+    assert str(second["uid"]) == str(first["uid"])
+    assert second["sequence"] > first["sequence"]
+    assert second["dtstamp"].dt > first["dtstamp"].dt
+
+
+@pytest.mark.django_db
+def test_new_meeting_id_replaces_the_meeting_and_re_registers_students(
+    trainer_client, virtual_class, connected, zoom, django_capture_on_commit_callbacks
+):
+    from zoom_integration.models import ZoomRegistrant
+
+    meeting = ready_meeting(virtual_class)
+    _registered_on_zoom(meeting, virtual_class)
+    new_id = MEETING_ID + 7
+    _zoom_answers_a_replacement(zoom, new_id)
     assert (
         "Links sent before stop working"
         in trainer_client.get(f"/courses/classes/{virtual_class.pk}/zoom/replace/").content.decode()

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import pytest
 import responses
@@ -273,6 +274,7 @@ def test_sync_now_page_shows_progress_and_per_student_results(
     assert "Sync now started" in content
     assert "1 of 1 students registered on Zoom" in content
     assert ">Synced<" in content
+    assert re.search(r"last sync <time datetime=\"[^\"]+\">just now</time>", content)
 
 
 @pytest.mark.django_db

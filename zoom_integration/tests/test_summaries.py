@@ -2,6 +2,7 @@
 
 import copy
 import html
+import re
 
 import pytest
 import responses
@@ -75,8 +76,12 @@ def test_summary_completed_webhook_fetches_the_summary_by_its_uuid_and_the_page_
     quiet_other_sections(zoom)
     text = page_text(owner_client.get(manage_url(past_meeting)))
     assert "Meeting Summary for my meeting" in text
-    assert '<h4 id="key-takeaways">Key takeaways</h4>' not in text  # ids are stripped by the sanitizer
-    assert "<h4>Key takeaways</h4>" in text
+    assert 'id="summary"' not in text.split("zoom-summary")[1]  # ids are stripped by the sanitizer
+    # Zoom's sections under the user guide's words: "the summary, key points, and next steps".
+    headings = re.findall(r"<h4>([^<]+)</h4>", text)
+    assert headings == ["Summary", "Key points", "Challenges", "Next steps"]
+    for zoom_heading in ("Key takeaways", "Discussed topics", "Action items"):
+        assert zoom_heading not in text
     assert "<strong>Details</strong>" in text
     assert "Made by Zoom AI Companion on" in text and "2019" in text
     assert "Delete on Zoom" in text
@@ -396,7 +401,7 @@ def test_without_summary_content_the_older_overview_key_points_and_next_steps_sh
 
     text = page_text(trainer_client.get(manage_url(past_meeting)))
 
-    assert "We reviewed risk registers." in text
+    assert '<h4 class="h6">Summary</h4><p>We reviewed risk registers.</p>' in text
     assert "Key points" in text and "<strong>Risk</strong>: Qualitative analysis first." in text
     assert "Next steps" in text and "Read chapter 11." in text
 

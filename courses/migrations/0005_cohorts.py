@@ -20,7 +20,7 @@ def _tokens_for_existing_courses(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0002_registration_reminder_day_sent_at_and_more'),
+        ('courses', '0004_calendar_sequence_help_text'),
         ('orgs', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
