@@ -24,6 +24,7 @@ class EmailFormLimit:
 
 
 PUBLIC_REGISTRATION_LIMIT = EmailFormLimit("public_registration", per_ip=20, per_address=10, window=timedelta(hours=1))
+PUBLIC_ENROLMENT_LIMIT = EmailFormLimit("public_enrolment", per_ip=20, per_address=10, window=timedelta(hours=1))
 SIGN_IN_CODE_LIMIT = EmailFormLimit("sign_in_code", per_ip=20, per_address=5, window=timedelta(minutes=15))
 PASSWORD_RESET_LIMIT = EmailFormLimit("password_reset", per_ip=20, per_address=5, window=timedelta(hours=1))
 SIGNUP_LIMIT = EmailFormLimit("signup", per_ip=10, per_address=3, window=timedelta(hours=1))

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cohortstudio.health import healthz_view
+from courses import cohort_views
 from courses import views as course_views
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("portal/", include("courses.portal_urls")),
     path("attendance/", include("attendance.urls")),
     path("register/<str:token>/", course_views.public_register_view, name="public_register"),
+    path("enrol/<str:token>/", cohort_views.public_enrol_view, name="public_enrol"),
+    path("enrolments/cancel/<str:token>/", cohort_views.enrolment_cancel_public_view, name="enrolment_cancel"),
     path("registrations/cancel/<str:token>/", course_views.registration_cancel_public_view, name="registration_cancel"),
     path("privacy/", course_views.privacy_view, name="privacy"),
     path("calendar/<str:token>.ics", course_views.calendar_feed_view, name="calendar_feed"),

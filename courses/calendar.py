@@ -78,8 +78,9 @@ def invite_for_enrolment(enrolment, class_sessions, *, join_info_by_class=None):
     updates (a moved or cancelled class) replace it in the student's calendar."""
     calendar = _calendar(method="REQUEST")
     join_info_by_class = join_info_by_class or {}
+    stamp = timezone.now()
     for class_session in class_sessions:
-        event = _event(class_session, join_info=join_info_by_class.get(class_session.pk))
+        event = _event(class_session, join_info=join_info_by_class.get(class_session.pk), stamp=stamp)
         organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}")
         organizer.params["cn"] = vText(class_session.organization.name)
         event["organizer"] = organizer

@@ -6,14 +6,27 @@ from django.utils import timezone
 from orgs.timezones import timezone_choices
 
 from . import extensions
-from .models import Course, DeliveryMode
+from .models import Course, DeliveryMode, RepeatFrequency
+from .recurrence import SERIES_MAX_CLASSES, WEEKDAY_NAMES, WEEKLY, RepeatRule
+
+
+def add_validation_errors(form, error):
+    """Show a service's ValidationError on the form: on its fields where they match, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
 
 
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["title", "description", "certification", "attendance_threshold_percent"]
-        labels = {"attendance_threshold_percent": "Attendance threshold (%)"}
+        fields = ["title", "description", "certification", "attendance_threshold_percent", "enrolment_open"]
+        labels = {
+            "attendance_threshold_percent": "Attendance threshold (%)",
+            "enrolment_open": "Students can enrol in the whole course",
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
@@ -111,4 +124,107 @@ class BulkRegistrationForm(forms.Form):
             attrs={"rows": 8, "placeholder": "Ada Lovelace <ada@example.com>\nGrace,Hopper,grace@example.com"}
         ),
         help_text="Each line is “Name <email>” or CSV “first,last,email”.",
+    )
+
+
+WEEKDAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAY_NAMES)]
+
+
+class ClassSeriesForm(forms.Form):
+    """Schedule a series: a repeat rule typed in the class's zone; each class it makes stays editable alone."""
+
+    title_pattern = forms.CharField(
+        max_length=200,
+        label="Class titles",
+        initial="Week {n}",
+        help_text="{n} becomes the class's number: “Week {n}: Risk management” gives “Week 1: Risk management”, …",
+    )
+    first_starts_at_local = forms.DateTimeField(
+        label="First class starts at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text="In the series' time zone; every class starts at this local time, daylight saving or not.",
+    )
+    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=1440, initial=90)
+    frequency = forms.ChoiceField(choices=RepeatFrequency.choices, label="Repeat", initial=RepeatFrequency.WEEKLY)
+    interval = forms.IntegerField(
+        label="Every", min_value=1, max_value=90, initial=1, help_text="Every 1 week, every 2 weeks, … (or days)."
+    )
+    weekdays = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="On",
+        help_text="Weekly only; none ticked means the first class's weekday.",
+    )
+    count = forms.IntegerField(
+        label="Number of classes", min_value=1, max_value=SERIES_MAX_CLASSES, required=False, initial=8
+    )
+    until = forms.DateField(
+        label="Or until", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="The last date."
+    )
+    delivery_mode = forms.ChoiceField(choices=DeliveryMode.choices, label="Delivery mode", initial=DeliveryMode.VIRTUAL)
+    location = forms.CharField(
+        label="Location or notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The address for in-person classes, or notes for students.",
+    )
+    capacity = forms.IntegerField(min_value=1, initial=30, help_text="How many students each class can take.")
+    one_zoom_meeting = forms.BooleanField(
+        label="One Zoom meeting for the whole series",
+        required=False,
+        initial=True,
+        help_text="Students get one join link that works for every class. Untick for a meeting per class.",
+        widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].initial = organization.timezone
+        self.fields["timezone"].choices = timezone_choices(keep=[organization.timezone])
+        self.extension_field_names = []
+        for provider in extensions.class_form_fields:
+            for name, field in provider(organization=organization, class_session=None).items():
+                self.fields[name] = field
+                self.extension_field_names.append(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        local = cleaned.get("first_starts_at_local")
+        if cleaned.get("count") and cleaned.get("until"):
+            self.add_error("until", "Give a number of classes or an end date, not both.")
+        elif not cleaned.get("count") and not cleaned.get("until") and "count" not in self.errors:
+            self.add_error("count", "Give a number of classes or an end date.")
+        if local:
+            latest = timezone.now().year + SCHEDULE_AHEAD_YEARS
+            if not 2000 <= local.year <= latest:
+                self.add_error("first_starts_at_local", f"Choose a date between the year 2000 and {latest}.")
+        return cleaned
+
+    def rule(self):
+        data = self.cleaned_data
+        local = data["first_starts_at_local"].replace(tzinfo=None)
+        return RepeatRule(
+            first_date=local.date(),
+            start_time=local.time(),
+            zone_name=data["timezone"],
+            frequency=data["frequency"],
+            interval=data["interval"],
+            weekdays=tuple(int(day) for day in data["weekdays"]) if data["frequency"] == WEEKLY else (),
+            count=data.get("count") or None,
+            until=data.get("until") or None,
+        )
+
+    def extension_options(self):
+        return {name: self.cleaned_data.get(name) for name in self.extension_field_names}
+
+
+class CourseCopyForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Title of the new course")
+    first_starts_on = forms.DateField(
+        label="First class on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Every class moves by the same number of days and keeps its local time.",
     )

@@ -75,7 +75,7 @@ class ClassSeries(models.Model):
     title_pattern = models.CharField(max_length=200, help_text="{n} is the class's number: “Week {n}: Risk”.")
     first_date = models.DateField()
     start_time = models.TimeField()
-    timezone = models.CharField(max_length=64)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
     duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1440)])
     frequency = models.CharField(max_length=8, choices=RepeatFrequency.choices, default=RepeatFrequency.WEEKLY)
     interval = models.PositiveSmallIntegerField(default=1)

@@ -1,9 +1,10 @@
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orgs.access import get_for_org_or_404
 
-from .models import ClassSession, Course, Registration, RegistrationStatus
+from .models import ClassSession, Course, Enrolment, Registration, RegistrationStatus
 
 CONFIRMED = Q(registrations__status=RegistrationStatus.CONFIRMED)
 
@@ -44,8 +45,11 @@ def class_session_get(*, organization, class_session_id):
 
 
 def registration_list(*, class_session):
-    return Registration.objects.filter(class_session=class_session, organization=class_session.organization).order_by(
-        "status", "last_name", "first_name", "email"
+    """The class's roster: confirmed, then cancelled; the waitlist is `class_waitlist`."""
+    return (
+        Registration.objects.filter(class_session=class_session, organization=class_session.organization)
+        .exclude(status=RegistrationStatus.WAITLISTED)
+        .order_by("-status", "last_name", "first_name", "email")
     )
 
 
@@ -98,4 +102,111 @@ def registrations_due_for_reminder(*, window_start, window_end, field):
         class_session__starts_at__gt=window_start,
         class_session__starts_at__lte=window_end,
         **{f"{field}__isnull": True},
+    )
+
+
+# Cohorts -----------------------------------------------------------------------
+
+
+def _waitlist_position(model, scope):
+    """Annotation: 1 + how many of the same scope waited longer."""
+    earlier = (
+        model.objects.filter(
+            **{scope: OuterRef(scope)},
+            status=RegistrationStatus.WAITLISTED,
+            waitlisted_at__lt=OuterRef("waitlisted_at"),
+        )
+        .order_by()
+        .values(scope)
+        .annotate(ahead=Count("pk"))
+        .values("ahead")
+    )
+    return Coalesce(Subquery(earlier), 0) + 1
+
+
+def enrolment_list(*, course):
+    return (
+        Enrolment.objects.filter(course=course, organization=course.organization)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .annotate(waitlist_position=_waitlist_position(Enrolment, "course"))
+        .order_by("status", "waitlisted_at", "last_name", "first_name", "email")
+    )
+
+
+def enrolment_counts(*, course):
+    counts = dict(
+        Enrolment.objects.filter(course=course).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return {
+        "enrolled": counts.get(RegistrationStatus.CONFIRMED, 0),
+        "waitlisted": counts.get(RegistrationStatus.WAITLISTED, 0),
+    }
+
+
+def enrolment_get(*, organization, enrolment_id):
+    return get_for_org_or_404(
+        Enrolment.objects.select_related("course", "organization"), organization=organization, pk=enrolment_id
+    )
+
+
+def course_roster(*, course, enrolments):
+    """Per enrolled student, their registration status in each class of the course (one query, whatever the size)."""
+    classes = list(ClassSession.objects.filter(course=course, organization=course.organization).order_by("starts_at"))
+    emails = {enrolment.email.lower() for enrolment in enrolments}
+    status = {
+        (email.lower(), class_id): value
+        for email, class_id, value in Registration.objects.filter(
+            class_session__course=course, email__in=emails
+        ).values_list("email", "class_session_id", "status")
+    }
+    rows = [
+        {
+            "enrolment": enrolment,
+            "cells": [status.get((enrolment.email.lower(), class_session.pk)) for class_session in classes],
+        }
+        for enrolment in enrolments
+    ]
+    return classes, rows
+
+
+def class_waitlist(*, class_session):
+    return (
+        Registration.objects.filter(
+            class_session=class_session,
+            organization=class_session.organization,
+            status=RegistrationStatus.WAITLISTED,
+        )
+        .annotate(waitlist_position=_waitlist_position(Registration, "class_session"))
+        .order_by("waitlisted_at", "pk")
+    )
+
+
+def course_schedule_upcoming(*, course):
+    return list(
+        ClassSession.objects.filter(course=course, status="scheduled", starts_at__gt=timezone.now())
+        .annotate(confirmed_count=Count("registrations", filter=CONFIRMED))
+        .order_by("starts_at")
+    )
+
+
+def enrolments_for_student(*, student):
+    """The student's course enrolments across organizations, with their place in line when waiting."""
+    return list(
+        Enrolment.objects.filter(student=student)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("course", "organization")
+        .annotate(waitlist_position=_waitlist_position(Enrolment, "course"))
+        .order_by("course__title")
+    )
+
+
+def waitlist_positions_for_registrations(*, registrations):
+    """{registration id: place in its class's waitlist} for the waitlisted ones."""
+    waiting = [registration.pk for registration in registrations if registration.is_waitlisted]
+    if not waiting:
+        return {}
+    return dict(
+        Registration.objects.filter(pk__in=waiting)
+        .annotate(position=_waitlist_position(Registration, "class_session"))
+        .values_list("pk", "position")
     )

@@ -36,9 +36,12 @@ from .timing import starts_in_words
 # Courses ------------------------------------------------------------------
 
 
-def course_create(*, organization, title, description="", certification="", attendance_threshold_percent=None):
+def course_create(
+    *, organization, title, description="", certification="", attendance_threshold_percent=None, enrolment_open=True
+):
     course = Course(
         organization=organization,
+        enrolment_open=enrolment_open,
         title=title.strip(),
         description=description,
         certification=certification.strip(),
@@ -49,7 +52,8 @@ def course_create(*, organization, title, description="", certification="", atte
     return course
 
 
-def course_update(*, course, title, description, certification, attendance_threshold_percent):
+def course_update(*, course, title, description, certification, attendance_threshold_percent, enrolment_open=True):
+    course.enrolment_open = enrolment_open
     course.title = title.strip()
     course.description = description
     course.certification = certification.strip()

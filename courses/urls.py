@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cohort_views, views
 
 app_name = "courses"
 
@@ -18,4 +18,16 @@ urlpatterns = [
     path("classes/<int:class_id>/registrations/add/", views.registration_add_view, name="registration_add"),
     path("classes/<int:class_id>/registrations/bulk/", views.registrations_bulk_view, name="registrations_bulk"),
     path("registrations/<int:registration_id>/cancel/", views.registration_cancel_view, name="registration_cancel"),
+    path(
+        "registrations/<int:registration_id>/promote/",
+        cohort_views.registration_promote_view,
+        name="registration_promote",
+    ),
+    path("<int:course_id>/series/new/", cohort_views.class_series_create_view, name="series_create"),
+    path("<int:course_id>/copy/", cohort_views.course_copy_view, name="course_copy"),
+    path("<int:course_id>/roster/", cohort_views.course_roster_view, name="course_roster"),
+    path("<int:course_id>/roster/add/", cohort_views.enrolment_add_view, name="enrolment_add"),
+    path("<int:course_id>/roster/bulk/", cohort_views.enrolments_bulk_view, name="enrolments_bulk"),
+    path("enrolments/<int:enrolment_id>/cancel/", cohort_views.enrolment_cancel_view, name="enrolment_cancel"),
+    path("enrolments/<int:enrolment_id>/promote/", cohort_views.enrolment_promote_view, name="enrolment_promote"),
 ]

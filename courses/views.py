@@ -12,19 +12,11 @@ from cohortstudio.ratelimits import PUBLIC_REGISTRATION_LIMIT, RateLimited, emai
 from orgs.access import member_required
 
 from . import extensions, selectors, services
-from .forms import BulkRegistrationForm, ClassSessionForm, CourseForm, RegistrationForm
+from .forms import BulkRegistrationForm, ClassSessionForm, CourseForm, RegistrationForm, add_validation_errors
 from .models import CalendarFeed, ClassSession, Registration, RegistrationStatus
 
 PAGE_SIZE = 25
 ROSTER_PAGE_SIZE = 50
-
-
-def _add_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def home_view(request):
@@ -62,7 +54,7 @@ def course_create_view(request):
         try:
             course = services.course_create(organization=request.organization, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, f"Course “{course.title}” created.")
             return redirect("courses:course_detail", course_id=course.pk)
@@ -73,7 +65,13 @@ def course_create_view(request):
 def course_detail_view(request, course_id):
     course = selectors.course_get(organization=request.organization, course_id=course_id)
     page = Paginator(selectors.class_sessions_of_course(course=course), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "courses/course_detail.html", {"course": course, "page": page})
+    context = {
+        "course": course,
+        "page": page,
+        "enrolment_counts": selectors.enrolment_counts(course=course),
+        "public_enrol_url": request.build_absolute_uri(reverse("public_enrol", args=[course.public_token])),
+    }
+    return render(request, "courses/course_detail.html", context)
 
 
 @member_required
@@ -84,7 +82,7 @@ def course_edit_view(request, course_id):
         try:
             services.course_update(course=course, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, "Course saved.")
             return redirect("courses:course_detail", course_id=course.pk)
@@ -126,7 +124,7 @@ def class_create_view(request, course_id):
                 options=form.extension_options(),
             )
         except ValidationError as error:
-            _add_errors(form, _rename_starts_at(error))
+            add_validation_errors(form, _rename_starts_at(error))
         else:
             messages.success(request, f"Class “{class_session.title}” saved.")
             return redirect("courses:class_detail", class_id=class_session.pk)
@@ -156,6 +154,7 @@ def class_detail_view(request, class_id):
         "course": class_session.course,
         "roster": roster,
         "panels": panels,
+        "waitlist": list(selectors.class_waitlist(class_session=class_session)[:ROSTER_PAGE_SIZE]),
         "registration_form": RegistrationForm(),
         "bulk_form": BulkRegistrationForm(),
         "public_url": request.build_absolute_uri(reverse("public_register", args=[class_session.public_token])),
@@ -176,7 +175,7 @@ def class_edit_view(request, class_id):
                 class_session=class_session, options=form.extension_options(), **form.session_values()
             )
         except ValidationError as error:
-            _add_errors(form, _rename_starts_at(error))
+            add_validation_errors(form, _rename_starts_at(error))
         else:
             messages.success(request, "Class saved." if changes else "Nothing changed.")
             return redirect("courses:class_detail", class_id=class_session.pk)
@@ -269,8 +268,12 @@ def registrations_bulk_view(request, class_id):
 def registration_cancel_view(request, registration_id):
     registration = selectors.registration_get(organization=request.organization, registration_id=registration_id)
     if request.method == "POST":
+        waiting = registration.is_waitlisted
         services.registration_cancel(registration=registration, by="trainer")
-        messages.success(request, f"Registration of {registration.full_name} cancelled; they were emailed.")
+        if waiting:
+            messages.success(request, f"{registration.full_name} is off the waitlist; they were emailed.")
+        else:
+            messages.success(request, f"Registration of {registration.full_name} cancelled; they were emailed.")
         return redirect("courses:class_detail", class_id=registration.class_session_id)
     return render(request, "courses/registration_cancel.html", {"registration": registration, "by_trainer": True})
 
@@ -286,27 +289,33 @@ def public_register_view(request, token):
         closed_reason = "This class was cancelled."
     elif class_session.has_started:
         closed_reason = "This class has already started, so registration is closed."
-    elif confirmed >= class_session.capacity:
-        closed_reason = "This class is full."
+    full = confirmed >= class_session.capacity
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and closed_reason is None and form.is_valid():
         try:
             email_form_rate_limit(request=request, limit=PUBLIC_REGISTRATION_LIMIT, address=form.cleaned_data["email"])
-            registration = services.registration_create(class_session=class_session, **form.cleaned_data)
+            registration = services.registration_create(class_session=class_session, waitlist=True, **form.cleaned_data)
         except RateLimited as limited:
             form.add_error(None, str(limited))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             return render(
                 request,
                 "courses/public_registered.html",
-                {"class_session": class_session, "registration": registration},
+                {
+                    "class_session": class_session,
+                    "registration": registration,
+                    "waitlist_position": selectors.waitlist_positions_for_registrations(
+                        registrations=[registration]
+                    ).get(registration.pk),
+                },
             )
     context = {
         "class_session": class_session,
         "form": form,
         "closed_reason": closed_reason,
+        "full": full,
         "seats_left": max(class_session.capacity - confirmed, 0),
     }
     return render(request, "courses/public_register.html", context)
@@ -337,12 +346,14 @@ def portal_home_view(request):
         for registration_id, items in provider(request=request, registrations=confirmed).items():
             sections.setdefault(registration_id, []).extend(items)
     now = timezone.now()
+    positions = selectors.waitlist_positions_for_registrations(registrations=registrations)
     entries = [
         {
             "registration": registration,
             "join_info": join_info.get(registration.pk),
             "sections": sections.get(registration.pk, []),
             "ended": registration.class_session.ends_at <= now,
+            "waitlist_position": positions.get(registration.pk),
         }
         for registration in registrations
     ]
@@ -350,7 +361,9 @@ def portal_home_view(request):
     past = [entry for entry in reversed(entries) if entry["ended"]]
     feed = services.calendar_feed_get_or_create(user=request.user)
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token]))
-    return render(request, "portal/home.html", {"upcoming": upcoming, "past": past, "feed_url": feed_url})
+    enrolments = selectors.enrolments_for_student(student=request.user)
+    context = {"upcoming": upcoming, "past": past, "feed_url": feed_url, "enrolments": enrolments}
+    return render(request, "portal/home.html", context)
 
 
 @login_required(login_url="portal:login")

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from courses.models import Enrolment
 from orgs.models import Invitation
 from tests.factories import (
     ClassSessionFactory,
@@ -47,6 +48,9 @@ def foreign_objects(other_organization):
     course = CourseFactory(organization=other_organization)
     class_session = ClassSessionFactory(course=course)
     registration = RegistrationFactory(class_session=class_session)
+    enrolment = Enrolment.objects.create(
+        organization=other_organization, course=course, student=registration.student, email=registration.email
+    )
     membership = MembershipFactory(organization=other_organization, role="trainer")
     invitation = Invitation.objects.create(
         organization=other_organization, email="invitee@example.com", expires_at=timezone.now() + timedelta(days=1)
@@ -66,6 +70,7 @@ def foreign_objects(other_organization):
         "class_id": class_session.pk,
         "class_session_id": class_session.pk,
         "registration_id": registration.pk,
+        "enrolment_id": enrolment.pk,
         "membership_id": membership.pk,
         "summary_id": zoom_summary.pk,
         "recording_id": zoom_recording.pk,

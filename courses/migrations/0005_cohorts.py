@@ -3,6 +3,7 @@
 import secrets
 
 import courses.models
+import orgs.timezones
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
@@ -64,7 +65,7 @@ class Migration(migrations.Migration):
                 ('title_pattern', models.CharField(help_text="{n} is the class's number: “Week {n}: Risk”.", max_length=200)),
                 ('first_date', models.DateField()),
                 ('start_time', models.TimeField()),
-                ('timezone', models.CharField(max_length=64)),
+                ('timezone', models.CharField(max_length=64, validators=[orgs.timezones.validate_timezone])),
                 ('duration_minutes', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)])),
                 ('frequency', models.CharField(choices=[('weekly', 'Weekly'), ('daily', 'Daily')], default='weekly', max_length=8)),
                 ('interval', models.PositiveSmallIntegerField(default=1)),
