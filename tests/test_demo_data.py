@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from attendance.models import AttendanceRecord
-from courses.models import ClassSession, Registration
+from courses.models import ClassSession, Course, Registration
 from orgs.models import Organization
 from zoom_integration.models import ZoomConnection, ZoomMeeting, ZoomRegistrant
 
@@ -38,12 +38,18 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
     assert "owner@demo.cohortstudio.io" in output and "connected to the Zoom simulator" in output
     organization = Organization.objects.get(slug="demo-training-co")
     assert ZoomConnection.objects.get(organization=organization).status == "connected"
-    upcoming, past = ClassSession.objects.filter(organization=organization, delivery_mode="virtual").order_by(
-        "-starts_at"
-    )
+    upcoming, past = ClassSession.objects.filter(
+        organization=organization, delivery_mode="virtual", course__title="PMP Exam Prep"
+    ).order_by("-starts_at")
     assert ZoomMeeting.objects.get(class_session=upcoming).is_ready
     assert ZoomRegistrant.objects.filter(meeting__class_session=upcoming, status="synced").count() == 25
     assert AttendanceRecord.objects.filter(class_session=past).exclude(seconds_present=0).count() >= 15
+
+    cohort = Course.objects.get(organization=organization, title="PMP Evening Cohort")
+    assert cohort.class_sessions.filter(series__isnull=False).count() == 8
+    statuses = sorted(cohort.enrolments.values_list("status", flat=True))
+    assert statuses == ["confirmed"] * 8 + ["waitlisted"] * 2
+    assert Registration.objects.filter(class_session__course=cohort, status="confirmed").count() == 8 * 8
 
     counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
     assert "nothing changed" in run("load_demo_data")

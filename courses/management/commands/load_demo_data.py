@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses import extensions
+from courses.demo import cohort_demo_load
 from courses.models import ClassSession, Course, Registration
 from orgs.models import Membership, Organization
 
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present; nothing changed.")
+        students = [(first, last, _student_email(first, last)) for first, last in STUDENTS]
+        cohort_demo_load(organization=organization, stdout=self.stdout, students=students)
         for loader in extensions.demo_data_loaders:
             loader(organization=organization, stdout=self.stdout)
         self.stdout.write(
