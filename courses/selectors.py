@@ -1,4 +1,4 @@
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -128,8 +128,12 @@ def enrolment_list(*, course):
     return (
         Enrolment.objects.filter(course=course, organization=course.organization)
         .exclude(status=RegistrationStatus.CANCELLED)
-        .annotate(waitlist_position=_waitlist_position(Enrolment, "course"))
-        .order_by("status", "waitlisted_at", "last_name", "first_name", "email")
+        .annotate(
+            waitlist_position=_waitlist_position(Enrolment, "course"),
+            # The waitlist in its queue order; the enrolled by name (a promoted student keeps the waitlisted_at).
+            queue_order=Case(When(status=RegistrationStatus.WAITLISTED, then=F("waitlisted_at"))),
+        )
+        .order_by("status", "queue_order", "last_name", "first_name", "email")
     )
 
 
