@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "orgs",
     "courses",
     "attendance",
+    "evidence",
     "zoom_integration",
 ]
 
