@@ -183,6 +183,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BEAT_SCHEDULE = {
+    "evidence-refresh-course-outcomes": {
+        "task": "evidence.tasks.course_outcomes_refresh_due_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "courses-send-reminders": {
         "task": "courses.tasks.reminders_send_due_task",
         "schedule": crontab(minute="*/5"),
