@@ -62,6 +62,7 @@ class ZoomDailyLimitPlanned(ZoomRateLimited):
     def __init__(self, retry_at, *, message=None):
         super().__init__(retry_at, daily=True)
         self.message = message or DAILY_LIMIT_WAIT_MESSAGE
+        self.args = (self.message,)
 
 
 class ZoomUnavailable(ZoomError):

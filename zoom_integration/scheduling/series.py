@@ -104,7 +104,6 @@ def zoom_weekday(weekday):
 def series_meeting_body(*, series, first_class, defaults, registration):
     """The POST /users/me/meetings body of a series' recurring meeting (API-FACTS 3.1, type 8)."""
     zone = ZoneInfo(series.timezone)
-    local_start = first_class.starts_at.astimezone(zone)
     if series.frequency == "daily":
         recurrence = {"type": RECURRENCE_DAILY, "repeat_interval": series.interval}
     else:
@@ -123,8 +122,9 @@ def series_meeting_body(*, series, first_class, defaults, registration):
     body.update(
         {
             "type": MEETING_TYPE_RECURRING_FIXED_TIME,
-            # The first class's local time in the series' zone: Zoom keeps that local time for every occurrence.
-            "start_time": local_start.strftime("%Y-%m-%dT%H:%M:%S"),
+            # The first class's start (UTC, as Zoom's schema takes it) in the series' zone: Zoom keeps that
+            # local time for every occurrence, across daylight-saving changes.
+            "start_time": first_class.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timezone": series.timezone,
             "recurrence": recurrence,
         }
