@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "zoom_integration.tasks.webhook_events_sweep_task",
         "schedule": WEBHOOK_SWEEP_EVERY,
     },
+    "zoom-create-meetings-after-daily-limit": {
+        "task": "zoom_integration.tasks.meetings_create_due_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "zoom-prune-webhook-events": {
         "task": "zoom_integration.tasks.webhook_events_prune_task",
         "schedule": crontab(hour=3, minute=17),

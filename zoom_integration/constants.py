@@ -138,6 +138,13 @@ WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
 
 # Meetings and registrants (API-FACTS sections 3 and 4).
 MEETING_TYPE_SCHEDULED = 2  # batch registration is for this type only (code 303 otherwise)
+MEETING_TYPE_RECURRING_FIXED_TIME = 8
+RECURRENCE_DAILY = 1  # recurrence.type
+RECURRENCE_WEEKLY = 2
+REGISTRATION_ONCE_FOR_ALL_OCCURRENCES = 1  # settings.registration_type, type 8 only
+APPROVAL_AUTOMATIC = 0
+# A host's meeting creates and updates per UTC day, over all apps (API-FACTS 3.1 and 11).
+MEETING_WRITES_PER_DAY = 100
 APPROVAL_MANUAL = 1  # settings.approval_type
 NO_REGISTRATION = 2
 MEETING_TOPIC_MAX = 200

@@ -43,13 +43,25 @@ def class_session_hook(*, class_session, event, changes, options):
     if event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
         jobs.meeting_update(meeting=meeting)
     elif event in ("cancelled", "deleting") and options.get(DELETE_MEETING_OPTION):
-        jobs.meeting_delete(organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id)
+        if meeting.is_occurrence:
+            jobs.occurrence_delete(meeting=meeting)  # the series' other classes keep the meeting
+        else:
+            jobs.meeting_delete(organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id)
 
 
 def class_delete_options(*, class_session):
     meeting = ZoomMeeting.objects.filter(class_session=class_session, status=MeetingStatus.READY).first()
     if meeting is None:
         return []
+    if meeting.is_occurrence:
+        return [
+            {
+                "name": DELETE_MEETING_OPTION,
+                "label": f"Also delete this class's occurrence of Zoom meeting {meeting.formatted_meeting_id}",
+                "help": "The series' other classes keep the recurring meeting and every student's link.",
+                "checked": True,
+            }
+        ]
     return [
         {
             "name": DELETE_MEETING_OPTION,

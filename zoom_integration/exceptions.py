@@ -53,6 +53,18 @@ class ZoomRateLimited(ZoomError):
         super().__init__(f"Zoom's {scope} for this action was reached. Try again after {when}; nothing was lost.")
 
 
+DAILY_LIMIT_WAIT_MESSAGE = "Zoom meeting will be created after 00:00 UTC (Zoom's daily limit)"
+
+
+class ZoomDailyLimitPlanned(ZoomRateLimited):
+    """Our own count says the host's 100 meeting creates/updates for today are used: Zoom was not asked."""
+
+    def __init__(self, retry_at, *, message=None):
+        super().__init__(retry_at, daily=True)
+        self.message = message or DAILY_LIMIT_WAIT_MESSAGE
+        self.args = (self.message,)
+
+
 class ZoomUnavailable(ZoomError):
     """Zoom did not answer, timed out, or answered with a server error."""
 

@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from . import tasks
 from .inbox import drain, store
 from .models import MeetingStatus
-from .scheduling import meetings, registrants
+from .scheduling import meetings, registrants, series
 from .tuning import (
     ATTENDANCE_RECONCILE_DELAY,
     BROKER_RETRY_PAUSE_SECONDS,
@@ -38,7 +38,13 @@ def _after_commit(task, *args):
 def meeting_request(*, class_session):
     """Ask for a Zoom meeting for a class; a task makes it, and the class shows it as pending meanwhile."""
     with transaction.atomic():
-        meeting = meetings.meeting_mark_creating(class_session=class_session)
+        if series.series_meeting_wanted(class_session=class_session):
+            meeting, series_meeting = series.series_meeting_mark_creating(class_session=class_session)
+            if series_meeting is not None:
+                _after_commit(tasks.series_meeting_create_task, series_meeting.pk)
+                return meeting
+        else:
+            meeting = meetings.meeting_mark_creating(class_session=class_session)
         if meeting.status == MeetingStatus.CREATING:
             _after_commit(tasks.meeting_create_task, meeting.pk)
     return meeting
@@ -57,6 +63,11 @@ def meeting_push_class_values(*, meeting):
 def meeting_delete(*, organization_id, zoom_meeting_id):
     """Delete a meeting on Zoom once the class's change commits (the class row may be gone by then)."""
     _after_commit(tasks.meeting_delete_task, organization_id, zoom_meeting_id)
+
+
+def occurrence_delete(*, meeting):
+    """Delete one class's occurrence of its recurring meeting once the class's change commits."""
+    _after_commit(tasks.occurrence_delete_task, meeting.organization_id, meeting.zoom_meeting_id, meeting.occurrence_id)
 
 
 def meeting_replace(*, meeting):

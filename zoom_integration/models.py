@@ -224,6 +224,36 @@ class SyncStatus(models.TextChoices):
     FAILED = "failed", "Stopped with errors"
 
 
+class ZoomSeriesMeeting(models.Model):
+    """One recurring Zoom meeting (type 8) for the virtual classes of a series.
+
+    Each class keeps its own `ZoomMeeting` row (so attendance, summaries, recordings and the class page work
+    per class as for a single meeting); those rows share this meeting's Zoom ID and each names its occurrence.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_series_meetings")
+    class_series = models.OneToOneField(
+        "courses.ClassSeries", on_delete=models.CASCADE, related_name="zoom_series_meeting"
+    )
+    status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.CREATING)
+    zoom_meeting_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    error = models.TextField(blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    create_after = models.DateTimeField(
+        null=True, blank=True, help_text="Waits for Zoom's daily limit: created after this time (00:00 UTC)."
+    )
+    create_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Recurring Zoom meeting {self.zoom_meeting_id or '(pending)'} of series {self.class_series_id}"
+
+    @property
+    def is_ready(self):
+        return self.status == MeetingStatus.READY and self.zoom_meeting_id is not None
+
+
 class ZoomMeeting(models.Model):
     """The Zoom meeting of one class session.
 
@@ -257,6 +287,15 @@ class ZoomMeeting(models.Model):
     create_claimed_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="A worker is asking Zoom to create this meeting until then."
     )
+    create_after = models.DateTimeField(
+        null=True, blank=True, help_text="Waits for Zoom's daily limit: created after this time (00:00 UTC)."
+    )
+    series_meeting = models.ForeignKey(
+        ZoomSeriesMeeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="class_meetings"
+    )
+    occurrence_id = models.CharField(
+        max_length=32, blank=True, help_text="The occurrence of the series' recurring meeting this class is."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -269,6 +308,14 @@ class ZoomMeeting(models.Model):
     @property
     def is_ready(self):
         return self.status == MeetingStatus.READY and self.zoom_meeting_id is not None
+
+    @property
+    def is_occurrence(self):
+        return bool(self.occurrence_id)
+
+    @property
+    def waits_for_daily_limit(self):
+        return self.status == MeetingStatus.CREATING and self.create_after is not None
 
     @property
     def formatted_meeting_id(self):
@@ -288,6 +335,31 @@ class RegistrantStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled on Zoom"
 
 
+class ZoomSeriesRegistrant(models.Model):
+    """A student registered once on a series' recurring meeting (registration_type 1): one link for every class."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_series_registrants")
+    series_meeting = models.ForeignKey(ZoomSeriesMeeting, on_delete=models.CASCADE, related_name="registrants")
+    email = models.EmailField(max_length=128, help_text="Lower case: Zoom knows a registrant by email.")
+    status = models.CharField(max_length=16, choices=RegistrantStatus.choices, default=RegistrantStatus.PENDING)
+    registrant_id = models.CharField(max_length=64, blank=True)
+    join_url = models.URLField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    add_calls_day = models.DateField(null=True, blank=True)
+    add_calls = models.PositiveSmallIntegerField(default=0, help_text="Add-registrant calls made on add_calls_day.")
+    link_emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the one join link was emailed.")
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series_meeting", "email"], name="zoomseriesregistrant_one_per_email")
+        ]
+
+    def __str__(self):
+        return f"Series registrant {self.registrant_id or '(not yet)'} <{self.email}>"
+
+
 class ZoomRegistrant(models.Model):
     """A registration pre-registered on the class's Zoom meeting, with its unique join link."""
 
@@ -295,6 +367,9 @@ class ZoomRegistrant(models.Model):
     meeting = models.ForeignKey(ZoomMeeting, on_delete=models.CASCADE, related_name="registrants")
     registration = models.OneToOneField(
         "courses.Registration", on_delete=models.CASCADE, related_name="zoom_registrant"
+    )
+    series_registrant = models.ForeignKey(
+        ZoomSeriesRegistrant, on_delete=models.SET_NULL, null=True, blank=True, related_name="class_registrants"
     )
     status = models.CharField(max_length=16, choices=RegistrantStatus.choices, default=RegistrantStatus.PENDING)
     registrant_id = models.CharField(max_length=64, blank=True)
@@ -403,3 +478,35 @@ class ZoomRecordingFile(models.Model):
 
     def set_passcode(self, passcode):
         self.passcode_encrypted = crypto.encrypt(passcode) if passcode else ""
+
+
+class ZoomMeetingInstance(models.Model):
+    """One run of a meeting (Zoom's instance uuid) and the class it was for: an occurrence's run, or a restart."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_meeting_instances")
+    meeting = models.ForeignKey(ZoomMeeting, on_delete=models.CASCADE, related_name="instances")
+    zoom_meeting_id = models.BigIntegerField()
+    uuid = models.CharField(max_length=64)
+    start_time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "zoom_meeting_id", "uuid"], name="zoominstance_unique")
+        ]
+
+    def __str__(self):
+        return f"Instance {self.uuid} of {self.zoom_meeting_id} (class meeting {self.meeting_id})"
+
+
+class ZoomHostDailyWrites(models.Model):
+    """Meeting creates and updates asked of Zoom for one host on one UTC day (Zoom allows 100)."""
+
+    zoom_user_id = models.CharField(max_length=64)
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zoom_user_id", "day"], name="zoomhostdailywrites_unique")]
+
+    def __str__(self):
+        return f"{self.used} meeting writes for {self.zoom_user_id} on {self.day}"

@@ -9,7 +9,7 @@ from courses.models import Registration
 
 from .connection.selectors import connection_features, connection_has_feature, connection_of
 from .constants import FEATURE_MEETINGS
-from .models import ConnectionStatus, RegistrantStatus, ZoomConnection, ZoomMeeting
+from .models import ConnectionStatus, RegistrantStatus, ZoomConnection, ZoomMeeting, ZoomSeriesMeeting
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,12 @@ def zoom_panel_for_class(*, class_session, membership):
             else connection.status
         ),
         "is_owner": membership is not None and membership.is_owner,
+        "own_meeting_in_series": bool(
+            meeting
+            and not meeting.is_occurrence
+            and class_session.series_id
+            and ZoomSeriesMeeting.objects.filter(class_series_id=class_session.series_id).exists()
+        ),
         "counts": registrant_counts(class_session=class_session) if meeting and meeting.is_ready else None,
         "simulator_control_url": (
             f"/zoomsim/control/meetings/{meeting.zoom_meeting_id}/"

@@ -16,7 +16,7 @@ from .attendance_bridge import sync as attendance_sync
 from .connection import services, tokens
 from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
 from .inbox import drain
-from .scheduling import meetings, registrants, replace
+from .scheduling import meetings, registrants, replace, series
 from .tuning import DRAIN_FIRST, ZOOM_TASK_BACKOFF_MAX_SECONDS, ZOOM_TASK_BACKOFF_SECONDS, ZOOM_TASK_RETRIES
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,31 @@ def tokens_refresh_expiring_task():
 @zoom_task
 def meeting_create_task(self, meeting_pk):
     try:
-        meetings.meeting_create(meeting_pk=meeting_pk)
+        series.class_meeting_create(meeting_pk=meeting_pk)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
+
+
+@zoom_task
+def series_meeting_create_task(self, series_meeting_pk):
+    try:
+        series.series_meeting_create(series_meeting_pk=series_meeting_pk)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def meetings_create_due_task():
+    """Meetings that waited for Zoom's daily limit (their tasks are queued for then too; this catches lost ones)."""
+    series.meetings_create_due()
+
+
+@zoom_task
+def occurrence_delete_task(self, organization_id, zoom_meeting_id, occurrence_id):
+    try:
+        meetings.occurrence_delete_on_zoom(
+            organization_id=organization_id, zoom_meeting_id=zoom_meeting_id, occurrence_id=occurrence_id
+        )
     except ZoomRateLimited as error:
         self.rate_limited(error)
 
@@ -162,7 +186,7 @@ def meeting_replace_task(self, meeting_pk):
 def registrant_sync_task(self, registration_pk):
     final = self.request.is_eager or self.request.retries >= self.max_retries
     try:
-        registrants.registrant_sync(registration_pk=registration_pk, final_attempt=final)
+        series.registration_sync(registration_pk=registration_pk, final_attempt=final)
     except ZoomRateLimited as error:
         self.rate_limited(error)
 
@@ -170,7 +194,7 @@ def registrant_sync_task(self, registration_pk):
 @zoom_task
 def registrant_cancel_task(self, registration_pk):
     try:
-        registrants.registrant_cancel(registration_pk=registration_pk)
+        series.registration_cancel(registration_pk=registration_pk)
     except ZoomRateLimited as error:
         self.rate_limited(error)
 

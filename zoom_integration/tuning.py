@@ -78,6 +78,9 @@ ZOOM_CALL_CLAIM = timedelta(minutes=3)
 # A Sync now still "running" after this long was lost (worker crash) and may be started again.
 SYNC_STALE_AFTER = timedelta(minutes=15)
 
+# A meeting instance started this long before a class (up to the class's end) belongs to that class.
+INSTANCE_EARLY_START = timedelta(minutes=30)
+
 # Attendance.
 PAST_PARTICIPANTS_PAGE_SIZE = 300  # Zoom's largest page
 # Zoom's participant report lags behind the meeting's end; ask for it a little later.

@@ -225,10 +225,17 @@ def meeting_detail(request, user, meeting_ref):
     if request.method == "GET":
         status = selectors.meeting_status(meeting=meeting)
         return JsonResponse(representations.meeting_representation(meeting, status=status))
+    occurrence_id = request.GET.get("occurrence_id")
     if request.method == "PATCH":
         body = _json_body(request, validation.MEETING)
         changes = _meeting_fields(body, host=user, current=meeting)
-        services.meeting_update(meeting=meeting, changes=changes, background=True)
+        if occurrence_id:
+            services.occurrence_update(meeting=meeting, occurrence_id=occurrence_id, changes=changes, background=True)
+        else:
+            services.meeting_update(meeting=meeting, changes=changes, background=True)
+        return HttpResponse(status=204)
+    if occurrence_id:
+        services.occurrence_delete(meeting=meeting, occurrence_id=occurrence_id, background=True)
         return HttpResponse(status=204)
     services.meeting_delete(meeting=meeting, background=True)
     return HttpResponse(status=204)

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zoom_simulator import constants, selectors, services
+from zoom_simulator import constants, representations, selectors, services
 from zoom_simulator.models import Fault, Grant, Meeting, Participant, RecordingFile, Registrant, SimUser, Summary
 from zoom_simulator.webhooks import RECENT_DELIVERIES, webhooks_describe
 
@@ -77,6 +77,7 @@ def control_meeting(request, meeting_id):
             "summary": Summary.objects.filter(instance=ended_instance).first() if ended_instance else None,
             "recording_files": ended_instance.recording_files.all() if ended_instance else [],
             "uuid_styles": constants.UUID_STYLES,
+            "occurrences": representations.meeting_occurrences(meeting),
             "deliveries": list(RECENT_DELIVERIES)[:10],
         },
     )
@@ -112,6 +113,10 @@ def _recording_file(request, meeting):
 MEETING_ACTIONS = {
     "start": lambda request, meeting: services.meeting_start(
         meeting=meeting, uuid_style=request.POST.get("uuid_style")
+    ),
+    # A recurring meeting: run one occurrence (its instance starts at the occurrence's time, with its own uuid).
+    "start_occurrence": lambda request, meeting: services.occurrence_start(
+        meeting=meeting, occurrence_id=request.POST.get("occurrence_id", "")
     ),
     "join_registrant": lambda request, meeting: services.participant_join(
         meeting=meeting, registrant=_registrant(request, meeting)

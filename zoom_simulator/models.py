@@ -87,6 +87,8 @@ class Meeting(models.Model):
     agenda = models.TextField(blank=True)
     settings = models.JSONField(default=dict)
     recurrence = models.JSONField(null=True, blank=True)
+    # Changes to single occurrences of a recurring meeting: {occurrence_id: {"start_time", "duration", "deleted"}}.
+    occurrence_changes = models.JSONField(default=dict, blank=True)
     join_token = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 import datetime
 import time
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -124,23 +125,60 @@ def meeting_settings(meeting):
     return {**DEFAULT_MEETING_SETTINGS, **meeting.settings}
 
 
-def meeting_occurrences(meeting):
-    """Occurrences of a recurring meeting with a fixed time (type 8)."""
+def _occurrence_starts(meeting):
+    """Zoom's expansion of a fixed-time recurrence: the first start's local time kept in the meeting's zone."""
+    recurrence = meeting.recurrence
+    zone = ZoneInfo(meeting.timezone or "UTC")
+    first = meeting.start_time.astimezone(zone)
+    interval = max(int(recurrence.get("repeat_interval") or 1), 1)
+    count = min(
+        int(recurrence.get("end_times") or constants.RECURRENCE_END_TIMES_MAX), constants.RECURRENCE_END_TIMES_MAX
+    )
+    until = recurrence.get("end_date_time")
+    until = datetime.datetime.strptime(until, ZOOM_TIME_FORMAT).replace(tzinfo=datetime.UTC) if until else None
+    if recurrence["type"] == 2:
+        # weekly_days: 1 Sunday … 7 Saturday; Python's weekday(): Monday 0 … Sunday 6.
+        days = {
+            (int(day) + 5) % 7 for day in str(recurrence.get("weekly_days") or first.isoweekday() % 7 + 1).split(",")
+        }
+        week_start = first.date() - datetime.timedelta(days=first.weekday())
+        dates = (
+            week_start + datetime.timedelta(weeks=week * interval, days=day)
+            for week in range(constants.RECURRENCE_END_TIMES_MAX)
+            for day in sorted(days)
+        )
+    else:
+        step = {1: 1, 3: 30}[recurrence["type"]] * interval
+        dates = (
+            first.date() + datetime.timedelta(days=step * index) for index in range(constants.RECURRENCE_END_TIMES_MAX)
+        )
+    starts = []
+    for day in dates:
+        if day < first.date():
+            continue
+        start = datetime.datetime.combine(day, first.time().replace(tzinfo=None), tzinfo=zone).astimezone(datetime.UTC)
+        if len(starts) >= count or (until and start > until):
+            break
+        starts.append(start)
+    return starts
+
+
+def meeting_occurrences(meeting, *, include_deleted=False):
+    """Occurrences of a recurring meeting with a fixed time (type 8), with the changes made to single ones."""
     if meeting.type != constants.MEETING_TYPE_RECURRING_FIXED_TIME or not meeting.recurrence:
         return []
-    recurrence = meeting.recurrence
-    interval = max(int(recurrence.get("repeat_interval") or 1), 1)
-    count = min(int(recurrence.get("end_times") or 1), constants.RECURRENCE_END_TIMES_MAX)
-    step_days = {1: interval, 2: 7 * interval, 3: 30 * interval}[recurrence["type"]]
     occurrences = []
-    for index in range(count):
-        start = meeting.start_time + datetime.timedelta(days=step_days * index)
+    for start in _occurrence_starts(meeting):
+        occurrence_id = str(epoch_ms(start))
+        change = (meeting.occurrence_changes or {}).get(occurrence_id, {})
+        if change.get("deleted") and not include_deleted:
+            continue
         occurrences.append(
             {
-                "occurrence_id": str(epoch_ms(start)),
-                "start_time": zoom_time(start),
-                "duration": meeting.duration,
-                "status": "available",
+                "occurrence_id": occurrence_id,
+                "start_time": change.get("start_time") or zoom_time(start),
+                "duration": change.get("duration") or meeting.duration,
+                "status": "deleted" if change.get("deleted") else "available",
             }
         )
     return occurrences

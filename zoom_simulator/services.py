@@ -405,6 +405,66 @@ def _meeting_updated_event(meeting, new_values, old_values):
     )
 
 
+def _occurrence_of(meeting, occurrence_id):
+    occurrence = next(
+        (item for item in representations.meeting_occurrences(meeting) if item["occurrence_id"] == str(occurrence_id)),
+        None,
+    )
+    if occurrence is None:
+        raise ApiError(status=400, code=constants.CODE_VALIDATION, message="Invalid occurrence_id.")
+    return occurrence
+
+
+def occurrence_update(*, meeting, occurrence_id, changes, background=False):
+    """PATCH ?occurrence_id=: one occurrence's start_time / duration; counts against the host's daily limit."""
+    _occurrence_of(meeting, occurrence_id)
+    _meeting_write_take(host=meeting.host)
+    change = dict((meeting.occurrence_changes or {}).get(str(occurrence_id), {}))
+    start_time = changes.get("start_time")
+    if start_time is not None and start_time > timezone.now():
+        change["start_time"] = representations.zoom_time(start_time)
+    if changes.get("duration"):
+        change["duration"] = changes["duration"]
+    with transaction.atomic():
+        meeting.occurrence_changes = {**(meeting.occurrence_changes or {}), str(occurrence_id): change}
+        meeting.save(update_fields=["occurrence_changes"])
+    return meeting
+
+
+def occurrence_delete(*, meeting, occurrence_id, background=False):
+    """DELETE ?occurrence_id=: that occurrence goes, the others stay; meeting.deleted with operation "single"."""
+    occurrence = _occurrence_of(meeting, occurrence_id)
+    with transaction.atomic():
+        change = {**(meeting.occurrence_changes or {}).get(str(occurrence_id), {}), "deleted": True}
+        meeting.occurrence_changes = {**(meeting.occurrence_changes or {}), str(occurrence_id): change}
+        meeting.save(update_fields=["occurrence_changes"])
+        host = meeting.host
+        deleted_object = representations.meeting_deleted_object(meeting)
+        deleted_object["occurrences"] = [
+            {"occurrence_id": occurrence["occurrence_id"], "start_time": occurrence["start_time"]}
+        ]
+        request = webhook_build(
+            event_body=representations.event_envelope(
+                event=constants.EVENT_MEETING_DELETED,
+                payload={
+                    "account_id": host.account_id,
+                    "operator": host.email,
+                    "operator_id": host.zoom_user_id,
+                    "operation": "single",
+                    "object": deleted_object,
+                },
+            )
+        )
+    return webhooks_dispatch(requests_to_send=[request], background=background)
+
+
+def occurrence_start(*, meeting, occurrence_id):
+    """Run one occurrence (control page): an instance with its own uuid, started at the occurrence's time."""
+    occurrence = _occurrence_of(meeting, occurrence_id)
+    started = datetime.datetime.strptime(occurrence["start_time"], representations.ZOOM_TIME_FORMAT)
+    return meeting_start(meeting=meeting, at=started.replace(tzinfo=datetime.UTC))
+
+
 def meeting_delete(*, meeting, background=False):
     with transaction.atomic():
         meeting.deleted_at = timezone.now()

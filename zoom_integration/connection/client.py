@@ -104,11 +104,17 @@ class ZoomClient:
     def meeting_get(self, *, meeting_id):
         return self._request("GET", f"/meetings/{meeting_id}", scope="meeting:read:meeting")
 
-    def meeting_update(self, *, meeting_id, body):
-        return self._request("PATCH", f"/meetings/{meeting_id}", scope="meeting:update:meeting", json=body)
+    def meeting_update(self, *, meeting_id, body, occurrence_id=None):
+        """PATCH the meeting, or with `occurrence_id` only that occurrence of a recurring meeting."""
+        params = {"occurrence_id": occurrence_id} if occurrence_id else None
+        return self._request(
+            "PATCH", f"/meetings/{meeting_id}", scope="meeting:update:meeting", params=params, json=body
+        )
 
-    def meeting_delete(self, *, meeting_id):
-        return self._request("DELETE", f"/meetings/{meeting_id}", scope="meeting:delete:meeting")
+    def meeting_delete(self, *, meeting_id, occurrence_id=None):
+        """DELETE the meeting, or with `occurrence_id` only that occurrence (the others stay)."""
+        params = {"occurrence_id": occurrence_id} if occurrence_id else None
+        return self._request("DELETE", f"/meetings/{meeting_id}", scope="meeting:delete:meeting", params=params)
 
     # Registrants (API-FACTS 4)
 

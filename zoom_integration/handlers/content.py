@@ -16,7 +16,9 @@ from .lookup import meeting_for_event
 @register(EVENT_SUMMARY_COMPLETED)
 def meeting_summary_completed(*, context):
     """Fetch the summary the event announces (by its instance uuid) and keep our copy."""
-    meeting = meeting_for_event(context, meeting_id_field="meeting_id")
+    meeting = meeting_for_event(
+        context, meeting_id_field="meeting_id", uuid_field="meeting_uuid", start_field="meeting_start_time"
+    )
     meeting_uuid = str(context.object.get("meeting_uuid") or "")
     if not meeting_uuid:
         raise EventIgnored("The event names no meeting instance.")

@@ -1,24 +1,82 @@
-"""The class meeting a webhook event is about, or `EventIgnored`."""
+"""The class meeting a webhook event is about, or `EventIgnored`.
+
+A recurring meeting is shared by the classes of a series (one `ZoomMeeting` row each, same Zoom ID), so an
+event about it belongs to the class whose window its instance started in: from INSTANCE_EARLY_START before
+the class to the class's end. The instance's uuid is remembered with its class, so the instance's later
+events (participants, the end, the summary, recordings) and a restart within the window find the same class.
+"""
+
+from django.db import IntegrityError, transaction
 
 from ..inbox.dispatch import EventIgnored
-from ..models import ZoomMeeting
+from ..models import ZoomMeeting, ZoomMeetingInstance
+from ..payloads import zoom_time
+from ..tuning import INSTANCE_EARLY_START
 
 
-def _zoom_meeting_id(value):
+def zoom_meeting_id_of(value):
     try:
         return int(value)
     except (TypeError, ValueError):
         raise EventIgnored("The event names no meeting id.") from None
 
 
-def meeting_for_event(context, *, meeting_id_field="id"):
+def meeting_for_event(context, *, meeting_id_field="id", uuid_field="uuid", start_field="start_time"):
     """The organization's class meeting named by `payload.object[meeting_id_field]` (a string or a number)."""
-    zoom_meeting_id = _zoom_meeting_id(context.object.get(meeting_id_field))
-    meeting = (
-        ZoomMeeting.objects.select_related("class_session__course", "organization")
-        .filter(organization=context.organization, zoom_meeting_id=zoom_meeting_id)
-        .first()
+    zoom_meeting_id = zoom_meeting_id_of(context.object.get(meeting_id_field))
+    candidates = list(
+        ZoomMeeting.objects.select_related("class_session__course", "organization").filter(
+            organization=context.organization, zoom_meeting_id=zoom_meeting_id
+        )
     )
-    if meeting is None:
+    if not candidates:
         raise EventIgnored("The meeting is not one of this organization's classes.")
+    if len(candidates) == 1:
+        return candidates[0]
+    uuid = str(context.object.get(uuid_field) or "")
+    return instance_class_meeting(
+        organization=context.organization,
+        zoom_meeting_id=zoom_meeting_id,
+        candidates=candidates,
+        uuid=uuid,
+        start_time=zoom_time(context.object.get(start_field)),
+    )
+
+
+def class_for_start(candidates, start_time):
+    """The class meeting whose window holds `start_time`; the latest-starting one when windows overlap."""
+    inside = [
+        meeting
+        for meeting in candidates
+        if meeting.class_session.starts_at - INSTANCE_EARLY_START <= start_time <= meeting.class_session.ends_at
+    ]
+    return max(inside, key=lambda meeting: meeting.class_session.starts_at) if inside else None
+
+
+def instance_class_meeting(*, organization, zoom_meeting_id, candidates, uuid, start_time):
+    """The class of one instance of a shared meeting: known by its uuid, else by when it started (then kept)."""
+    if uuid:
+        known = ZoomMeetingInstance.objects.filter(
+            organization=organization, zoom_meeting_id=zoom_meeting_id, uuid=uuid
+        ).first()
+        if known is not None:
+            for meeting in candidates:
+                if meeting.pk == known.meeting_id:
+                    return meeting
+    if start_time is None:
+        raise EventIgnored("The event names no instance start time, so its class of the series is unknown.")
+    meeting = class_for_start(candidates, start_time)
+    if meeting is None:
+        raise EventIgnored("The meeting instance started outside every class of the series.")
+    if uuid:
+        try:
+            with transaction.atomic():
+                ZoomMeetingInstance.objects.get_or_create(
+                    organization=organization,
+                    zoom_meeting_id=zoom_meeting_id,
+                    uuid=uuid,
+                    defaults={"meeting": meeting, "start_time": start_time},
+                )
+        except IntegrityError:
+            pass  # another worker recorded the same instance
     return meeting
