@@ -146,26 +146,6 @@ def _any_meeting(suffix):
     return re.compile(rf"{re.escape(API)}/meetings/\d+{re.escape(suffix)}(\?.*)?$")
 
 
-@pytest.fixture(autouse=True)
-def enrolment_emails(monkeypatch):
-    """The enrolment emails' templates and pages are being built on another branch: a plain stand-in here."""
-    from courses import cohorts as cohort_services
-    from courses import services
-
-    def enrolment_message(enrolment, template, classes, *args, **kwargs):
-        return {
-            "subject": f"{template}: {enrolment.course.title}",
-            "body": "",
-            "html": "",
-            "to": [enrolment.email],
-            "reply_to": [],
-            "attachments": [],
-        }
-
-    monkeypatch.setattr(services, "enrolment_message", enrolment_message)
-    monkeypatch.setattr(cohort_services, "enrolment_message", enrolment_message)
-
-
 @pytest.fixture
 def fake_zoom(zoom):
     return FakeZoom(zoom)

@@ -7,9 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0003_cohorts'),
+        ('courses', '0005_cohorts'),
         ('orgs', '0001_initial'),
-        ('zoom_integration', '0006_zoom_call_claims'),
+        ('zoom_integration', '0007_alter_webhookevent_claimed_until'),
     ]
 
     operations = [
@@ -22,11 +22,6 @@ class Migration(migrations.Migration):
             model_name='zoommeeting',
             name='occurrence_id',
             field=models.CharField(blank=True, help_text="The occurrence of the series' recurring meeting this class is.", max_length=32),
-        ),
-        migrations.AlterField(
-            model_name='webhookevent',
-            name='claimed_until',
-            field=models.DateTimeField(blank=True, help_text='A worker is processing it, or it waits for a retry, until then; the sweeper leaves it alone.', null=True),
         ),
         migrations.CreateModel(
             name='ZoomHostDailyWrites',
