@@ -9,7 +9,7 @@ from django.core.management import call_command
 from attendance.models import AttendanceRecord
 from courses.models import ClassSession, Course, Registration
 from orgs.models import Organization
-from zoom_integration.models import ZoomConnection, ZoomMeeting, ZoomRegistrant
+from zoom_integration.models import ZoomConnection, ZoomMeeting, ZoomRegistrant, ZoomSeriesRegistrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,6 +50,12 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
     statuses = sorted(cohort.enrolments.values_list("status", flat=True))
     assert statuses == ["confirmed"] * 8 + ["waitlisted"] * 2
     assert Registration.objects.filter(class_session__course=cohort, status="confirmed").count() == 8 * 8
+    # The series is one recurring Zoom meeting: every class on it, each student one registrant with one link.
+    assert ZoomMeeting.objects.filter(class_session__course=cohort).values("zoom_meeting_id").distinct().count() == 1
+    assert (
+        ZoomSeriesRegistrant.objects.filter(series_meeting__class_series__course=cohort).exclude(join_url="").count()
+        == 8
+    )
 
     counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
     assert "nothing changed" in run("load_demo_data")
