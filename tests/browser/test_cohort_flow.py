@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.models import ClassSession, Enrolment, Registration
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import owner_with_organization, sign_in
+from tests.browser.helpers import connect_zoom, owner_with_organization, sign_in
 from tests.factories import CourseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,3 +96,92 @@ def test_a_series_fills_and_its_waitlist_moves(page, site, browser):
 
     for context in contexts:
         context.close()
+
+
+def test_a_series_on_one_recurring_zoom_meeting(page, site, browser, monkeypatch):
+    from attendance.models import AttendanceRecord
+    from zoom_integration.models import ZoomMeeting, ZoomRecordingFile, ZoomSummary
+    from zoom_simulator import representations
+    from zoom_simulator import services as simulator
+    from zoom_simulator.models import Meeting as SimulatedMeeting
+
+    organization, owner = owner_with_organization(timezone="America/New_York")
+    course = CourseFactory(organization=organization, title="PMP Evening Cohort")
+    sign_in(page, owner.email)
+    connect_zoom(page)
+
+    page.goto(f"/courses/{course.pk}/series/new/")
+    first = datetime.combine(_next_tuesday(), time(18, 30))
+    page.fill("#id_title_pattern", "Week {n}: PMP evening")
+    page.fill("#id_first_starts_at_local", first.strftime("%Y-%m-%dT%H:%M"))
+    page.select_option("#id_timezone", "America/New_York")
+    page.check("input[name=weekdays][value='1']")
+    page.fill("#id_count", "8")
+    page.select_option("#id_delivery_mode", "virtual")
+    assert page.is_checked("#id_one_zoom_meeting")
+    page.check("#id_create_zoom_meeting")
+    page.shot("series_on_one_zoom_meeting")
+    page.get_by_role("button", name="Schedule the series").click()
+    page.wait_for_url(f"**/courses/{course.pk}/")
+
+    classes = list(ClassSession.objects.filter(course=course).order_by("starts_at"))
+    rows = {row.class_session_id: row for row in ZoomMeeting.objects.filter(class_session__in=classes)}
+    assert len({row.zoom_meeting_id for row in rows.values()}) == 1, "one recurring meeting for the whole series"
+    simulated = SimulatedMeeting.objects.get(meeting_id=rows[classes[0].pk].zoom_meeting_id)
+    assert simulated.type == 8 and len(representations.meeting_occurrences(simulated)) == 8
+
+    for first_name in ("Ada", "Grace"):
+        email = f"{first_name.lower()}@students.example.com"
+        context, *_ = _enrol(browser, site, first_name, "Student", email, course)
+        context.close()
+    for email in ("ada@students.example.com", "grace@students.example.com"):
+        links = [m for m in mail.outbox if m.to == [email] and m.subject.startswith("Your join link")]
+        assert len(links) == 1, "one join link for every class of the series"
+    assert simulated.registrants.count() == 2
+
+    # Move class 5 by an hour: only its occurrence moves on Zoom.
+    fifth = classes[4]
+    page.goto(f"/courses/classes/{fifth.pk}/edit/")
+    moved = fifth.local_starts_at.replace(tzinfo=None) + timedelta(hours=1)
+    page.fill("#id_starts_at_local", moved.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Save class").click()
+    page.wait_for_url(f"**/courses/classes/{fifth.pk}/")
+    simulated.refresh_from_db()
+    occurrences = {o["occurrence_id"]: o for o in representations.meeting_occurrences(simulated)}
+    fifth_starts = ClassSession.objects.get(pk=fifth.pk).starts_at
+    assert occurrences[rows[fifth.pk].occurrence_id]["start_time"] == fifth_starts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert occurrences[rows[classes[5].pk].occurrence_id]["start_time"] == classes[5].starts_at.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+
+    # Class 1 is held (the clock moves past it): its run has its own instance, attached to class 1 only.
+    first_class = classes[0]
+    shift = first_class.ends_at + timedelta(hours=1) - timezone.now()
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + shift)
+    simulator.occurrence_start(meeting=simulated, occurrence_id=rows[first_class.pk].occurrence_id)
+    for person in simulated.registrants.order_by("email"):
+        simulator.participant_join(
+            meeting=simulated, registrant=person, at=first_class.starts_at + timedelta(minutes=2)
+        )
+    simulator.meeting_end(meeting=simulated, at=first_class.ends_at)
+    simulator.summary_make_ready(meeting=simulated)
+    simulator.recordings_make_ready(meeting=simulated)
+
+    page.goto(f"/courses/classes/{first_class.pk}/")
+    page.shot("class_1_held")
+    page.goto(f"/attendance/classes/{first_class.pk}/")
+    text = page.inner_text("body")
+    assert "Ada Student" in text and "Grace Student" in text and "Attended" in text
+    page.shot("class_1_attendance")
+    page.goto(f"/courses/classes/{first_class.pk}/zoom/")
+    page.shot("class_1_zoom_features")
+    held = page.inner_text("body")
+    assert "Next steps" in held and "Cloud recordings" in held and "Week 1–8: PMP evening" in held
+    # Everything of that run belongs to class 1 and to no other class of the series.
+    assert {r.class_session_id for r in AttendanceRecord.objects.exclude(seconds_present=0)} == {first_class.pk}
+    assert {s.meeting.class_session_id for s in ZoomSummary.objects.select_related("meeting")} == {first_class.pk}
+    assert {f.meeting.class_session_id for f in ZoomRecordingFile.objects.select_related("meeting")} == {first_class.pk}
+    page.goto(f"/attendance/classes/{classes[1].pk}/")
+    second = page.inner_text("body")
+    assert "Ada Student" in second and "Upcoming" in second and "1 attended" not in second

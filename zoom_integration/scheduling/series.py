@@ -129,7 +129,9 @@ def series_meeting_body(*, series, first_class, defaults, registration):
             "recurrence": recurrence,
         }
     )
-    body["topic"] = f"{first_class.course.title}: {series.title_pattern.replace('{n}', '').strip(' :')}"[
+    # "Week {n}: Risk" names the series as "Week 1–8: Risk": one topic for every class's run.
+    span = f"1–{series.class_sessions.count()}"
+    body["topic"] = f"{first_class.course.title}: {series.title_pattern.replace('{n}', span).strip(' :')}"[
         :MEETING_TOPIC_MAX
     ]
     body["settings"].update(
