@@ -16,7 +16,7 @@ from ..constants import RECORDING_FILE_TYPE_LABELS, RECORDING_TYPE_LABELS
 from ..exceptions import ZoomNotFound, ZoomRejected
 from ..models import ZoomRecordingFile
 from ..payloads import zoom_time
-from .summaries import TROUBLESHOOTING
+from .summaries import TROUBLESHOOTING, latest_references
 
 logger = logging.getLogger(__name__)
 
@@ -141,12 +141,16 @@ def recordings_refresh(*, meeting):
             continue
         recordings_store(meeting=meeting, recording={"uuid": meeting_uuid, **(recording or {})})
     try:
-        latest = client.recordings_get(meeting_id_or_uuid=meeting.zoom_meeting_id)
+        for reference in latest_references(meeting=meeting):
+            if reference in known_uuids:
+                continue
+            latest = client.recordings_get(meeting_id_or_uuid=reference) or {}
+            if meeting.is_occurrence:  # asked by the run's own uuid
+                latest = {"uuid": reference, **latest}
+            recordings_store(meeting=meeting, recording=latest)
     except ZoomNotFound:
         if not recordings_of_meeting(meeting=meeting):
             raise
-    else:
-        recordings_store(meeting=meeting, recording=latest or {})
     return recordings_of_meeting(meeting=meeting)
 
 

@@ -113,6 +113,17 @@ def summary_fetch(*, meeting, meeting_id_or_uuid, revive=True):
     return summary
 
 
+def latest_references(*, meeting):
+    """What to ask Zoom for a class's latest run: the meeting id, or for a class of a recurring series the uuids of
+    its own runs (the meeting id would name the latest run of any class of the series)."""
+    if not meeting.is_occurrence:
+        return [meeting.zoom_meeting_id]
+    uuids = list(meeting.instances.order_by("-start_time").values_list("uuid", flat=True))
+    if not uuids:
+        raise ZoomNotFound(zoom_message="This class has not run on Zoom yet.")
+    return uuids
+
+
 def summaries_refresh(*, meeting):
     """Re-read the summaries we hold (dropping those Zoom no longer has), then look for the latest instance's.
 
@@ -126,7 +137,8 @@ def summaries_refresh(*, meeting):
             summary.delete()
             logger.info("zoom summary gone on zoom meeting=%s uuid=%s", meeting.pk, summary.meeting_uuid)
     try:
-        summary_fetch(meeting=meeting, meeting_id_or_uuid=meeting.zoom_meeting_id, revive=False)
+        for reference in latest_references(meeting=meeting):
+            summary_fetch(meeting=meeting, meeting_id_or_uuid=reference, revive=False)
     except ZoomNotFound:
         if not summaries_held(meeting=meeting).exists():
             raise

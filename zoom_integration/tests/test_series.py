@@ -401,3 +401,43 @@ def test_a_recurring_series_waits_whole_when_the_day_is_full(
 def test_weekdays_in_zoom_numbering():
     assert [series_services.zoom_weekday(day) for day in range(7)] == [2, 3, 4, 5, 6, 7, 1]
     assert date(2030, 1, 6).weekday() == 6  # a Sunday is Zoom's 1
+
+
+@pytest.mark.django_db
+def test_refreshing_a_series_class_asks_zoom_for_its_own_runs_only(series_on_zoom, deliver, zoom):
+    from zoom_integration.content import recordings, summaries
+    from zoom_integration.exceptions import ZoomNotFound
+    from zoom_integration.models import ZoomMeeting
+
+    from .test_summaries import summary_document
+
+    classes, events = series_on_zoom["classes"], series_on_zoom["zoom"]
+    second, third = classes[1], classes[2]
+    deliver(events.started(uuid="run-2==", start=second.starts_at))
+    deliver(events.started(uuid="run-3==", start=third.starts_at))
+    row = ZoomMeeting.objects.get(class_session=third)
+    zoom.add(
+        responses.GET,
+        f"{API}/meetings/run-3%3D%3D/meeting_summary",
+        json=summary_document(meeting_uuid="run-3==", meeting_id=RECURRING_ID),
+    )
+    zoom.add(
+        responses.GET,
+        f"{API}/meetings/run-3%3D%3D/recordings",
+        status=404,
+        json={"code": 3301, "message": "There is no recording for this meeting."},
+    )
+    calls_before = len(zoom.calls)
+
+    held = summaries.summaries_refresh(meeting=row)
+    with pytest.raises(ZoomNotFound):
+        recordings.recordings_refresh(meeting=row)
+
+    asked = [call.request.path_url for call in zoom.calls[calls_before:]]
+    assert asked == ["/v2/meetings/run-3%3D%3D/meeting_summary", "/v2/meetings/run-3%3D%3D/recordings"]
+    assert [summary.meeting_uuid for summary in held] == ["run-3=="]
+    for call in zoom.calls[calls_before:]:
+        assert_matches_zoom_openapi(call.request)
+    # A class of the series that has not run yet has nothing to ask for.
+    with pytest.raises(ZoomNotFound):
+        summaries.summaries_refresh(meeting=ZoomMeeting.objects.get(class_session=classes[5]))
