@@ -6,11 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from courses.models import ClassSession, Course, RegistrationStatus
+from courses.models import ClassSession, Course, Registration, RegistrationStatus
 
 from . import extensions
 from .credits import CUSTOM
-from .models import CompletionRules, CourseOutcome, OutcomeStatus
+from .models import CompletionRules, CourseOutcome, OutcomeStatus, PollAnswer, PollCheck
 from .selectors import course_progress
 
 # Outcomes are settled this long after a class ends: Zoom's participant report has been reconciled by then.
@@ -95,3 +95,60 @@ def course_outcomes_refresh_due(*, now=None):
         course_outcomes_refresh(course=course)
         refreshed += 1
     return refreshed
+
+
+def poll_results_record(*, class_session, source, session_key, poll_key, title, attendance_check, answers):
+    """Store one run's answers to one poll (idempotent: a second fetch changes nothing it already holds).
+
+    `answers` holds dicts with email, name, question, answer and answered_at (UTC or None). A respondent is matched
+    to the class's confirmed registration with the same email, as attendance matches participants; the others stay
+    unmatched for a trainer to assign. Returns the PollCheck.
+    """
+    by_email = {
+        registration.email.lower(): registration
+        for registration in Registration.objects.filter(
+            class_session=class_session, status=RegistrationStatus.CONFIRMED
+        ).only("pk", "email")
+    }
+    with transaction.atomic():
+        poll, created = PollCheck.objects.get_or_create(
+            source=source,
+            session_key=session_key,
+            poll_key=poll_key,
+            defaults={
+                "organization": class_session.organization,
+                "class_session": class_session,
+                "title": title[:255],
+                "attendance_check": attendance_check,
+            },
+        )
+        if not created and (poll.title, poll.attendance_check) != (title[:255], attendance_check):
+            poll.title, poll.attendance_check = title[:255], attendance_check
+            poll.save(update_fields=["title", "attendance_check", "fetched_at"])
+        rows = [
+            PollAnswer(
+                organization=class_session.organization,
+                poll=poll,
+                registration=by_email.get((item.get("email") or "").lower()),
+                respondent_email=(item.get("email") or "")[:254],
+                respondent_name=(item.get("name") or "")[:255],
+                question=item.get("question") or "",
+                answer=item.get("answer") or "",
+                answered_at=item.get("answered_at"),
+            )
+            for item in answers
+        ]
+        PollAnswer.objects.bulk_create(rows, ignore_conflicts=True)
+    return poll
+
+
+def poll_answer_assign(*, answer, registration, by):
+    """A trainer says who an unmatched respondent was: every answer of that respondent in that run follows."""
+    if registration.class_session_id != answer.poll.class_session_id:
+        raise ValidationError("Choose a student registered for this class.")
+    PollAnswer.objects.filter(
+        poll__class_session=answer.poll.class_session,
+        poll__session_key=answer.poll.session_key,
+        respondent_email=answer.respondent_email,
+        respondent_name=answer.respondent_name,
+    ).update(registration=registration, assigned_by=by)

@@ -215,3 +215,30 @@ def test_outcomes_are_kept_and_completion_is_announced_once(cohort, django_captu
     assert outcomes["ada@example.com"].status == "completed" and outcomes["ada@example.com"].completed_at
     assert outcomes["alan@example.com"].status == "not_completed"
     assert outcomes["alan@example.com"].reason == "missed 4 of 4 classes; 0 allowed"
+
+
+@pytest.mark.django_db
+def test_poll_results_match_respondents_by_email_and_a_second_fetch_changes_nothing(cohort, owner):
+    course, classes, students = cohort
+    answers = [
+        {"email": "ADA@example.com", "name": "Ada", "question": "Still with us?", "answer": "Yes", "answered_at": None},
+        {"email": "", "name": "Phone guest", "question": "Still with us?", "answer": "Yes", "answered_at": None},
+    ]
+    for _ in range(2):
+        poll = services.poll_results_record(
+            class_session=classes[0],
+            source="zoom",
+            session_key="run==",
+            poll_key="p1",
+            title="Check",
+            attendance_check=True,
+            answers=answers,
+        )
+    assert poll.answers.count() == 2
+    ada = Registration.objects.get(enrolment=students["ada"], class_session=classes[0])
+    assert poll.answers.get(respondent_name="Ada").registration == ada
+    guest = poll.answers.get(respondent_name="Phone guest")
+    assert guest.registration is None
+    alan = Registration.objects.get(enrolment=students["alan"], class_session=classes[0])
+    services.poll_answer_assign(answer=guest, registration=alan, by=owner)
+    assert poll.answers.get(respondent_name="Phone guest").registration == alan
