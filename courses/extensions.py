@@ -81,6 +81,12 @@ registration_hooks = _Registry("registration_hooks")
 # provider(*, class_session) -> list[(label, value)]: questions to ask before cancelling/deleting
 class_delete_options = _Registry("class_delete_options")
 
+# provider(*, request, course) -> list[(label, url)]: links on the course page (evidence, certificates)
+course_links = _Registry("course_links")
+
+# provider(*, request, enrolments) -> {enrolment_id: [PortalSection, ...]}: a course's progress in the portal
+enrolment_sections = _Registry("enrolment_sections")
+
 # loader(*, organization, stdout) run by `manage.py load_demo_data` after the base demo exists;
 # each must be idempotent.
 demo_data_loaders = _Registry("demo_data_loaders")

@@ -69,6 +69,9 @@ def course_detail_view(request, course_id):
         "course": course,
         "page": page,
         "enrolment_counts": selectors.enrolment_counts(course=course),
+        "course_links": [
+            link for provider in extensions.course_links for link in provider(request=request, course=course)
+        ],
         "public_enrol_url": request.build_absolute_uri(reverse("public_enrol", args=[course.public_token])),
     }
     return render(request, "courses/course_detail.html", context)
@@ -362,6 +365,12 @@ def portal_home_view(request):
     feed = services.calendar_feed_get_or_create(user=request.user)
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token]))
     enrolments = selectors.enrolments_for_student(student=request.user)
+    enrolment_sections = {}
+    for provider in extensions.enrolment_sections:
+        for enrolment_id, items in provider(request=request, enrolments=enrolments).items():
+            enrolment_sections.setdefault(enrolment_id, []).extend(items)
+    for enrolment in enrolments:
+        enrolment.portal_sections = enrolment_sections.get(enrolment.pk, [])
     context = {"upcoming": upcoming, "past": past, "feed_url": feed_url, "enrolments": enrolments}
     return render(request, "portal/home.html", context)
 

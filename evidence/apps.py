@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = "Certification evidence"
+
+    def ready(self):
+        from . import extension_providers
+
+        extension_providers.register()

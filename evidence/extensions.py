@@ -40,3 +40,14 @@ class _Registry:
 # hook(*, enrolment, progress: CourseProgress) after commit, once per enrolment that became "completed"
 # (for example: issue its certificate). Hooks must be idempotent: a recomputation may call them again.
 course_completed_hooks = _Registry()
+
+# provider(*, enrolments) -> {enrolment_id: (certificate number, status label)}: for the audit file and pages.
+certificate_summaries = _Registry()
+
+
+def certificates_of(enrolments):
+    found = {}
+    for provider in certificate_summaries:
+        for enrolment_id, summary in provider(enrolments=enrolments).items():
+            found.setdefault(enrolment_id, summary)
+    return found

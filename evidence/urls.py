@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evidence"
+
+urlpatterns = [
+    path("courses/<int:course_id>/evidence/", views.course_evidence_view, name="course_evidence"),
+    path("courses/<int:course_id>/evidence/refresh/", views.course_outcomes_refresh_view, name="outcomes_refresh"),
+    path("courses/<int:course_id>/evidence/audit.csv", views.course_audit_csv_view, name="audit_csv"),
+    path("settings/completion/", views.completion_defaults_view, name="completion_defaults"),
+]

@@ -1,0 +1,93 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from courses.forms import add_validation_errors
+from courses.selectors import course_get
+from orgs.access import member_required
+
+from . import selectors, services
+from .audit import course_audit_rows
+from .extensions import certificates_of
+from .forms import CompletionRulesForm
+from .models import CompletionRules
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _rules_form_handle(request, *, course=None):
+    organization = request.organization
+    current = CompletionRules.objects.filter(organization=organization, course=course).first()
+    inherited = selectors.completion_rules_for(course=course) if course and current is None else None
+    form = CompletionRulesForm(request.POST or None, instance=current or inherited, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.completion_rules_update(
+                organization=organization,
+                course=course,
+                required_classes=form.cleaned_data.get("required_classes"),
+                **form.rule_values(),
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            return form, True
+    return form, False
+
+
+@member_required
+def course_evidence_view(request, course_id):
+    course = course_get(organization=request.organization, course_id=course_id)
+    form, saved = _rules_form_handle(request, course=course)
+    if saved:
+        messages.success(request, "Completion rules saved. Students' standing below follows them.")
+        return redirect("evidence:course_evidence", course_id=course.pk)
+    classes, progress = selectors.course_progress(course=course)
+    certificates = certificates_of([enrolment for enrolment, _ in progress])
+    context = {
+        "course": course,
+        "form": form,
+        "own_rules": CompletionRules.objects.filter(course=course).exists(),
+        "classes": classes,
+        "progress": [(enrolment, item, certificates.get(enrolment.pk)) for enrolment, item in progress],
+        "outcomes": selectors.outcomes_of(course=course),
+    }
+    return render(request, "evidence/course_evidence.html", context)
+
+
+@member_required
+@require_POST
+def course_outcomes_refresh_view(request, course_id):
+    course = course_get(organization=request.organization, course_id=course_id)
+    progress = services.course_outcomes_refresh(course=course)
+    completed = sum(1 for _, item in progress if item.status == "completed")
+    messages.success(request, f"Standing recomputed: {completed} of {len(progress)} students completed the course.")
+    return redirect("evidence:course_evidence", course_id=course.pk)
+
+
+@member_required
+def course_audit_csv_view(request, course_id):
+    course = course_get(organization=request.organization, course_id=course_id)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in course_audit_rows(course=course)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-{slugify(course.title) or course.pk}.csv"'
+    return response
+
+
+@member_required
+def completion_defaults_view(request):
+    form, saved = _rules_form_handle(request)
+    if saved:
+        messages.success(request, "Default completion rules saved. Courses without their own rules follow them.")
+        return redirect("evidence:completion_defaults")
+    return render(request, "evidence/completion_defaults.html", {"form": form})
