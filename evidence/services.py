@@ -152,3 +152,15 @@ def poll_answer_assign(*, answer, registration, by):
         respondent_email=answer.respondent_email,
         respondent_name=answer.respondent_name,
     ).update(registration=registration, assigned_by=by)
+
+
+def poll_results_purge(*, organization, source, dry_run=False):
+    """A support deletion request: the poll runs and answers one source (Zoom) brought; counts by kind."""
+    polls = PollCheck.objects.filter(organization=organization, source=source)
+    counts = {
+        "attendance-check poll runs": polls.count(),
+        "poll answers": PollAnswer.objects.filter(poll__in=polls).count(),
+    }
+    if not dry_run:
+        polls.delete()  # answers go with their poll
+    return counts

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from attendance.services import attendance_source_purge
+from evidence.services import poll_results_purge
 from orgs.models import Organization
 
 from .connection.tokens import connection_refresh
@@ -154,10 +155,12 @@ def zoom_data_purge(*, organization, dry_run=False):
     }
     counts.update(_related_counts(meetings))
     counts.update(attendance_source_purge(organization=organization, source="zoom", dry_run=True))
+    counts.update(poll_results_purge(organization=organization, source="zoom", dry_run=True))
     if dry_run:
         return counts
     with transaction.atomic():
         attendance_source_purge(organization=organization, source="zoom")
+        poll_results_purge(organization=organization, source="zoom")
         ZoomRegistrant.objects.filter(organization=organization).delete()
         meetings.delete()
         WebhookEvent.objects.filter(organization=organization).delete()

@@ -242,3 +242,49 @@ def test_poll_results_match_respondents_by_email_and_a_second_fetch_changes_noth
     alan = Registration.objects.get(enrolment=students["alan"], class_session=classes[0])
     services.poll_answer_assign(answer=guest, registration=alan, by=owner)
     assert poll.answers.get(respondent_name="Phone guest").registration == alan
+
+
+@pytest.mark.django_db
+def test_evidence_outlives_the_webhook_prune_and_goes_only_with_an_explicit_purge(cohort, owner):
+    from datetime import timedelta
+
+    from attendance.models import AttendanceOverride
+    from zoom_integration.inbox.drain import webhook_events_prune
+    from zoom_integration.models import WebhookEvent
+    from zoom_integration.operations import zoom_data_purge
+
+    course, classes, students = cohort
+    registration = Registration.objects.filter(enrolment=students["ada"]).first()
+    poll = services.poll_results_record(
+        class_session=classes[0],
+        source="zoom",
+        session_key="run==",
+        poll_key="p1",
+        title="Check",
+        attendance_check=True,
+        answers=[
+            {"email": "ada@example.com", "name": "Ada", "question": "Here?", "answer": "Yes", "answered_at": None}
+        ],
+    )
+    attendance.attendance_override_set(
+        registration=registration, status=OverrideStatus.PRESENT, reason="on the phone", by=owner
+    )
+    with_outcome = services.course_outcomes_refresh(course=course)
+    event = WebhookEvent.objects.create(
+        organization=course.organization,
+        event_type="meeting.ended",
+        raw_body="{}",
+        dedup_key="c" * 64,
+        state="processed",
+    )
+    WebhookEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(days=400))
+
+    webhook_events_prune(now=timezone.now() + timedelta(days=5 * 365))
+
+    assert not WebhookEvent.objects.filter(pk=event.pk).exists()
+    assert PollAnswer.objects.filter(poll=poll).count() == 1
+    assert AttendanceOverride.objects.filter(registration=registration).exists()
+    assert CourseOutcome.objects.filter(enrolment__course=course).count() == len(with_outcome)
+
+    counts = zoom_data_purge(organization=course.organization)
+    assert counts["poll answers"] == 1 and not PollCheck.objects.filter(source="zoom").exists()
