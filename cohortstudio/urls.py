@@ -22,5 +22,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", course_views.calendar_feed_view, name="calendar_feed"),
 ]
 
+handler500 = "cohortstudio.errors.server_error_view"
+
 if settings.ZOOM_SIMULATOR:
     urlpatterns.append(path("zoomsim/", include("zoom_simulator.urls")))
