@@ -47,3 +47,13 @@ def test_500_page_renders_without_the_database(django_db_blocker, settings):
     assert _in_layout(html)
     assert "mailto:support@cohortstudio.io" in html
     assert 'href="/">Back to your dashboard</a>' in html
+
+
+def test_favicon_is_linked_and_favicon_ico_answers(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response.url == "/static/img/favicon.svg"
+    assert finders.find("img/favicon.svg")
+    assert b'<link rel="icon" href="/static/img/favicon.svg"' in client.get("/privacy/").content
