@@ -14,6 +14,7 @@ from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
+from courses.models import Registration
 from orgs.models import Invitation, Membership
 from tests.factories import ClassSessionFactory, CourseFactory, MembershipFactory, RegistrationFactory, UserFactory
 from zoom_integration.models import ZoomMeeting, ZoomRecordingFile, ZoomSummary
@@ -50,6 +51,13 @@ def world(page, site):
         duration_minutes=120,
         timezone="Europe/Madrid",
         location="https://meet.example.com/a-very-long-link-to-the-backup-room-with-no-spaces-0123456789abcdef",
+    )
+    # Not started: its page shows the Add a student form, and its public page takes registrations.
+    upcoming = ClassSessionFactory(
+        course=course,
+        title="Week 3: Cost management and the earned value formulas",
+        starts_at=timezone.now().replace(microsecond=0) + timedelta(days=7),
+        timezone="Europe/Madrid",
     )
     students = [
         RegistrationFactory(class_session=class_session, first_name=first, last_name=last, email=email)
@@ -92,6 +100,7 @@ def world(page, site):
         "student": students[1].student,
         "course": course,
         "class_session": class_session,
+        "upcoming": upcoming,
         "registration": students[1],
         "summary": ZoomSummary.objects.filter(meeting=meeting).first(),
         "trainer_membership": Membership.objects.get(user=trainer),
@@ -106,6 +115,7 @@ def _pages(world):
         f"/courses/{course_id}/",
         f"/courses/{course_id}/classes/new/",
         f"/courses/classes/{class_id}/",
+        f"/courses/classes/{world['upcoming'].pk}/",
         f"/courses/classes/{class_id}/edit/",
         f"/courses/classes/{class_id}/registrations/bulk/",
         f"/courses/classes/{class_id}/zoom/",
@@ -137,6 +147,7 @@ def _pages(world):
             "/accounts/password/reset/",
             "/portal/login/",
             f"/register/{world['class_session'].public_token}/",
+            f"/register/{world['upcoming'].public_token}/",
             f"/registrations/cancel/{world['registration'].cancel_token}/",
             f"/invitations/{world['invitation'].token}/",
             "/privacy/",
@@ -200,11 +211,7 @@ def _section_index_problems(phone, *, shot_prefix):
     return problems
 
 
-def _problems_on(phone, desktop, role, path):
-    expected = EXPECTED_STATUS.get((role, path), 200)
-    response = phone.goto(path)
-    if response.status != expected:
-        return [f"answered {response.status}, not {expected} (at {phone.url})"]
+def _phone_problems(phone):
     problems = []
     scroll_width, inner_width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if scroll_width > 390 or inner_width > 390:
@@ -212,11 +219,41 @@ def _problems_on(phone, desktop, role, path):
             f"scrolls sideways: scrollWidth {scroll_width}, innerWidth {inner_width}; "
             f"overflowing: {phone.evaluate(OVERFLOWING)}"
         )
-    problems += [f"phone: {problem}" for problem in _axe_problems(phone)]
+    return problems + [f"phone: {problem}" for problem in _axe_problems(phone)]
+
+
+def _problems_on(phone, desktop, role, path):
+    expected = EXPECTED_STATUS.get((role, path), 200)
+    response = phone.goto(path)
+    if response.status != expected:
+        return [f"answered {response.status}, not {expected} (at {phone.url})"]
+    problems = _phone_problems(phone)
     # The navbar's links show only on a wide screen (a phone folds them behind the menu button).
     desktop.goto(path)
     problems += [f"desktop: {problem}" for problem in _axe_problems(desktop)]
     return problems
+
+
+def _pages_after_a_form(phone, world, shot_prefix):
+    """The two pages only a POST shows: registered from the public page, then cancelled from the email's link."""
+    found = {}
+    phone.goto(f"/register/{world['upcoming'].public_token}/")
+    phone.fill("#id_first_name", "Bartholomew")
+    phone.fill("#id_last_name", "Featherstonehaugh-Worthington")
+    phone.fill("#id_email", "bartholomew.featherstonehaugh-worthington@longmail.example.org")
+    phone.get_by_role("button", name="Register").click()
+    phone.wait_for_load_state()
+    phone.screenshot(path=str(ARTIFACTS / f"{shot_prefix}__phone_visitor_registered.png"), full_page=True)
+    if problems := _phone_problems(phone):
+        found["visitor registered (after Register)"] = problems
+    registration = Registration.objects.get(email__startswith="bartholomew")
+    phone.goto(f"/registrations/cancel/{registration.cancel_token}/")
+    phone.get_by_role("button", name="Cancel registration").click()
+    phone.wait_for_load_state()
+    phone.screenshot(path=str(ARTIFACTS / f"{shot_prefix}__phone_visitor_cancelled.png"), full_page=True)
+    if problems := _phone_problems(phone):
+        found["visitor cancelled (after Cancel registration)"] = problems
+    return found
 
 
 def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(browser, site, world, request):
@@ -239,8 +276,11 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(brow
                 problems = _section_index_problems(phone, shot_prefix=name)
             if problems:
                 found[f"{role} {path}"] = problems
+        if role == "visitor":
+            found.update(_pages_after_a_form(phone, world, request.node.name))
+            walked += 2
         phone_context.close()
         desktop_context.close()
-    assert walked >= 40
+    assert walked >= 45
     report = "\n".join(f"{page}:\n  " + "\n  ".join(problems) for page, problems in found.items())
     assert not found, f"{len(found)} of {walked} pages have problems:\n{report}"
