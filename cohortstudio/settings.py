@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "orgs.middleware.CurrentOrganizationMiddleware",
     "cohortstudio.observability.OrganizationLogContextMiddleware",
+    # Last: the 404 it answers still shows the signed-in user's navigation.
+    "cohortstudio.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "cohortstudio.urls"

@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from cohortstudio.health import healthz_view
 from courses import cohort_views
@@ -11,6 +14,9 @@ urlpatterns = [
     path("", include("zoom_integration.urls")),
     path("", course_views.home_view, name="home"),
     path("healthz", healthz_view, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links. Lazy and not permanent: the hashed
+    # static name is read from the manifest at request time and changes with the file.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("orgs.urls")),
@@ -25,6 +31,8 @@ urlpatterns = [
     path("privacy/", course_views.privacy_view, name="privacy"),
     path("calendar/<str:token>.ics", course_views.calendar_feed_view, name="calendar_feed"),
 ]
+
+handler500 = "cohortstudio.errors.server_error_view"
 
 if settings.ZOOM_SIMULATOR:
     urlpatterns.append(path("zoomsim/", include("zoom_simulator.urls")))

@@ -11,6 +11,8 @@ def attendance_section(*, request, class_session, meeting):
     attendance = attendance_for_class(class_session=class_session)
     return {
         "template": "zoom_integration/_attendance_section.html",
+        "anchor": "attendance",
+        "label": "Attendance",
         "context": {
             "attendance": attendance,
             "page": attendance_rows_page(attendance=attendance, number=request.GET.get(PAGE_PARAM)),

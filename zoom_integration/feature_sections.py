@@ -58,7 +58,7 @@ def polls_section(*, request, class_session, meeting):
             context["polls"] = polls.polls_of_meeting(meeting=meeting)
         except ZoomError as error:
             context["error"] = polls.poll_error_message(error)
-    return {"template": "zoom_integration/_polls.html", "context": context}
+    return {"template": "zoom_integration/_polls.html", "anchor": "polls", "label": "Polls", "context": context}
 
 
 def summary_section(*, request, class_session, meeting):
@@ -73,6 +73,8 @@ def summary_section(*, request, class_session, meeting):
             notice = summaries.summary_error_message(error)
     return {
         "template": "zoom_integration/_summary.html",
+        "anchor": "summary",
+        "label": "AI summary",
         "context": {
             "summaries": [(summary, summaries.summary_html(summary=summary)) for summary in held],
             "deleted": list(meeting.summaries.filter(deleted_at__isnull=False)) if not held else [],
@@ -96,6 +98,8 @@ def recordings_section(*, request, class_session, meeting):
             notice = recordings.recording_error_message(error)
     return {
         "template": "zoom_integration/_recordings.html",
+        "anchor": "recordings",
+        "label": "Recordings",
         "context": {
             "rows": _rows(held),
             "problem": problem,

@@ -1,8 +1,12 @@
 """Steps shared by the browser tests."""
 
 import re
+from datetime import timedelta
 
+from django.conf import settings
 from django.core import mail
+from django.test import Client
+from django.utils import timezone
 
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
@@ -68,3 +72,30 @@ def create_virtual_class_with_meeting(page, *, course_id, title, starts_at_local
     page.get_by_role("button", name="Save class").click()
     page.wait_for_url(re.compile(r".*/courses/classes/\d+/$"))
     page.wait_for_selector("#zoom-meeting-id")
+
+
+def zoom_connection_on_simulator(organization):
+    """The organization's Zoom connection, holding tokens the simulator issued for its Zoom user."""
+    from zoom_integration.tests.factories import ZoomConnectionFactory
+    from zoom_simulator import services as zoom_simulator
+
+    host = zoom_simulator.user_get_or_create(email="maria.host@zoom.example.com", first_name="Maria", last_name="Host")
+    tokens = zoom_simulator.grant_issue(user=host)
+    return ZoomConnectionFactory(
+        organization=organization,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        scopes=tokens["scope"].split(),
+        expires_at=timezone.now() + timedelta(seconds=tokens["expires_in"]),
+        zoom_user_id=host.zoom_user_id,
+        zoom_account_id=host.account_id,
+        zoom_email=host.email,
+    )
+
+
+def sign_in_with_session(context, user, site):
+    """Signed in without the login form: a session made server-side, handed to the browser context."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site}])

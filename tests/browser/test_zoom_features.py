@@ -5,9 +5,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from tests.factories import (
@@ -18,43 +16,14 @@ from tests.factories import (
     RegistrationFactory,
 )
 from zoom_integration.models import ZoomMeeting, ZoomRecordingFile
-from zoom_integration.tests.factories import ZoomConnectionFactory
 from zoom_simulator import services as zoom_simulator
 from zoom_simulator.models import Meeting as SimulatedMeeting
 from zoom_simulator.models import Summary as SimulatedSummary
 from zoom_simulator.webhooks import webhooks_captured
 
+from .helpers import sign_in_with_session, zoom_connection_on_simulator
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _connect(organization):
-    """The organization's Zoom connection, holding tokens the simulator issued for its Zoom user."""
-    host = zoom_simulator.user_get_or_create(email="maria.host@zoom.example.com", first_name="Maria", last_name="Host")
-    tokens = zoom_simulator.grant_issue(user=host)
-    return ZoomConnectionFactory(
-        organization=organization,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-        scopes=tokens["scope"].split(),
-        expires_at=timezone.now() + timedelta(seconds=tokens["expires_in"]),
-        zoom_user_id=host.zoom_user_id,
-        zoom_account_id=host.account_id,
-        zoom_email=host.email,
-    )
-
-
-def _sign_in(page, user, site):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": site,
-            }
-        ]
-    )
 
 
 def _student_signs_in(student, email):
@@ -71,7 +40,7 @@ def _student_signs_in(student, email):
 def test_poll_summary_and_shared_recording_through_the_simulator(page, site):
     organization = OrganizationFactory(name="Maria's PM Academy", timezone="Europe/Madrid")
     owner = MembershipFactory(organization=organization, role="owner").user
-    _connect(organization)
+    zoom_connection_on_simulator(organization)
     class_session = ClassSessionFactory(
         course=CourseFactory(organization=organization, title="PMP Exam Prep"),
         title="Week 2: Schedule management",
@@ -84,7 +53,7 @@ def test_poll_summary_and_shared_recording_through_the_simulator(page, site):
     )
     # The passwordless account a registration makes, as courses.services does.
     EmailAddress.objects.create(user=registration.student, email=registration.email, primary=True)
-    _sign_in(page, owner, site)
+    sign_in_with_session(page.context, owner, site)
 
     # The class gets its meeting on the simulator, then the trainer opens the Zoom management page.
     page.goto(f"/courses/classes/{class_session.pk}/")
