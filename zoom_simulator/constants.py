@@ -140,6 +140,7 @@ APP_SCOPES = [
     "meeting:write:poll",
     "meeting:read:list_polls",
     "meeting:delete:poll",
+    "meeting:read:list_poll_results",
     "meeting:read:summary",
     "meeting:delete:summary",
     "cloud_recording:read:list_recording_files",
@@ -161,6 +162,7 @@ SCOPES_REGISTRANT_STATUS = ["meeting:update:registrant_status", "meeting:write"]
 SCOPES_POLL_CREATE = ["meeting:write:poll", "meeting:write"]
 SCOPES_POLLS_READ = ["meeting:read:list_polls", "meeting:read"]
 SCOPES_POLL_DELETE = ["meeting:delete:poll", "meeting:write"]
+SCOPES_POLL_RESULTS_READ = ["meeting:read:list_poll_results", "meeting:read"]
 SCOPES_SUMMARY_READ = ["meeting:read:summary", "meeting_summary:read"]
 SCOPES_SUMMARY_DELETE = ["meeting:delete:summary", "meeting_summary:write"]
 SCOPES_RECORDINGS_READ = ["cloud_recording:read:list_recording_files", "recording:read"]
