@@ -17,6 +17,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("portal/", include("courses.portal_urls")),
     path("attendance/", include("attendance.urls")),
+    path("evidence/", include("evidence.urls")),
     path("register/<str:token>/", course_views.public_register_view, name="public_register"),
     path("enrol/<str:token>/", cohort_views.public_enrol_view, name="public_enrol"),
     path("enrolments/cancel/<str:token>/", cohort_views.enrolment_cancel_public_view, name="enrolment_cancel"),
