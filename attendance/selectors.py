@@ -3,6 +3,7 @@
 import csv
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, TextChoices
@@ -11,6 +12,7 @@ from django.utils import timezone
 from courses.models import ClassSession, Registration, RegistrationStatus
 from orgs.access import get_for_org_or_404
 
+from . import extensions
 from .models import AttendanceOverride, AttendanceRecord, OverrideStatus, Participant, PresenceSignal, SignalKind
 from .presence import Presence, attended_by_time, intervals_from_json, share_percent
 
@@ -104,6 +106,26 @@ class ClassAttendance:
     @property
     def has_data(self):
         return bool(self.runs or self.unmatched or any(row.joined or row.override for row in self.rows))
+
+    @cached_property
+    def columns(self):
+        """Columns other apps add (extensions.report_columns), read only where shown: the page and the CSV."""
+        registrations = [row.registration for row in self.rows]
+        return [
+            column
+            for provider in extensions.report_columns
+            for column in provider(class_session=self.class_session, registrations=registrations)
+        ]
+
+    @cached_property
+    def sections(self):
+        """Blocks other apps add below the report on pages (extensions.report_sections)."""
+        registrations = [row.registration for row in self.rows]
+        return [
+            section
+            for provider in extensions.report_sections
+            for section in provider(class_session=self.class_session, registrations=registrations)
+        ]
 
 
 def class_session_for_attendance(*, organization, class_session_id):
@@ -274,7 +296,8 @@ def attendance_csv_rows(*, class_session):
     """The attendance section as CSV rows (header first), times in the class's time zone."""
     attendance = attendance_for_class(class_session=class_session)
     zone = class_session.zone
-    yield CSV_HEADER
+    columns = attendance.columns
+    yield CSV_HEADER + [column.header for column in columns]
     for row in attendance.rows:
         registration, override = row.registration, row.override
         yield [
@@ -294,6 +317,7 @@ def attendance_csv_rows(*, class_session):
                 override.reason if override else "",
                 (override.set_by.email if override.set_by else "") if override else "",
                 _local(override.set_at, zone) if override else "",
+                *(column.cells.get(registration.pk, "") for column in columns),
             )
         ]
     for participant in attendance.unmatched:
@@ -314,6 +338,7 @@ def attendance_csv_rows(*, class_session):
                 "",
                 "",
                 "",
+                *("" for _ in columns),
             )
         ]
 

@@ -6,6 +6,10 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Certification evidence"
 
     def ready(self):
-        from . import extension_providers
+        from attendance import extensions as attendance_extensions
+
+        from . import extension_providers, report
 
         extension_providers.register()
+        attendance_extensions.report_columns.register(report.polls_answered_column)
+        attendance_extensions.report_sections.register(report.poll_respondents_section)

@@ -36,3 +36,8 @@ class CompletionRulesForm(forms.ModelForm):
 
     def rule_values(self):
         return {name: value for name, value in self.cleaned_data.items() if name != "required_classes"}
+
+
+class PollAnswerAssignForm(forms.Form):
+    answer_id = forms.IntegerField(widget=forms.HiddenInput)
+    registration_id = forms.IntegerField(label="Student")

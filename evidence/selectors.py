@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from attendance.selectors import attendance_for_class
 from courses.models import ClassSession, ClassStatus, Enrolment, Registration, RegistrationStatus
+from orgs.access import get_for_org_or_404
 
 from .credits import class_credits, credits_for_minutes, poll_factor_for
 from .extensions import CourseProgress
@@ -72,6 +73,21 @@ def _poll_counts(classes):
         .values_list("poll__class_session", "registration", "n")
     }
     return asked, answered
+
+
+def poll_counts_of_class(*, class_session):
+    """(attendance-check polls asked in the class's runs, {registration id: how many of them it answered})."""
+    asked, answered = _poll_counts([class_session])
+    return asked.get(class_session.pk, 0), {registration_id: n for (_, registration_id), n in answered.items()}
+
+
+def poll_answer_unmatched_of_class(*, class_session, answer_id):
+    """An answer of this class no registration matched; any other id answers 404."""
+    return get_for_org_or_404(
+        PollAnswer.objects.filter(poll__class_session=class_session, registration__isnull=True).select_related("poll"),
+        organization=class_session.organization,
+        pk=answer_id,
+    )
 
 
 def _made_up(course, missing):

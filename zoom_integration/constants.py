@@ -68,6 +68,12 @@ FEATURE_POLLS = Feature(
     granular=frozenset({"meeting:write:poll", "meeting:read:list_polls", "meeting:delete:poll"}),
     classic=(frozenset({"meeting:write", "meeting:read"}),),
 )
+FEATURE_POLL_RESULTS = Feature(
+    key="poll_results",
+    label="Read your meetings' poll answers (attendance checks)",
+    granular=frozenset({"meeting:read:list_poll_results"}),
+    classic=(frozenset({"meeting:read"}),),
+)
 FEATURE_SUMMARIES = Feature(
     key="summaries",
     label="View and delete AI-generated meeting summaries",
@@ -92,6 +98,7 @@ FEATURES = (
     FEATURE_MEETINGS,
     FEATURE_REGISTRANTS,
     FEATURE_POLLS,
+    FEATURE_POLL_RESULTS,
     FEATURE_SUMMARIES,
     FEATURE_RECORDINGS,
     FEATURE_ATTENDANCE,

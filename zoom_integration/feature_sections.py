@@ -12,7 +12,7 @@ from courses import extensions
 from courses.extensions import PortalSection
 
 from . import manage_page
-from .constants import FEATURE_POLLS, FEATURE_RECORDINGS, FEATURE_SUMMARIES
+from .constants import FEATURE_POLL_RESULTS, FEATURE_POLLS, FEATURE_RECORDINGS, FEATURE_SUMMARIES
 from .content import polls, recordings, summaries
 from .exceptions import ZoomError
 from .feature_views import REQUEST_POLL_FORM, PollForm, feature_missing_message
@@ -50,6 +50,9 @@ def polls_section(*, request, class_session, meeting):
     context = {
         "form": getattr(request, REQUEST_POLL_FORM, None) or PollForm(),
         "problem": problem,
+        "results_problem": feature_missing_message(
+            organization=class_session.organization, feature=FEATURE_POLL_RESULTS
+        ),
         "polls": [],
         "error": "",
     }

@@ -36,6 +36,12 @@ class PollForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="At least two, one per line.",
     )
+    attendance_check = forms.BooleanField(
+        label="Attendance check",
+        required=False,
+        help_text="Answering this poll counts as proof of presence: the attendance report shows "
+        "“Polls answered 5 of 6” per student.",
+    )
 
     def clean(self):
         data = super().clean()
@@ -99,12 +105,17 @@ def poll_create_view(request, class_id):
     form = PollForm(request.POST)
     if form.is_valid():
         try:
-            poll = polls.poll_create(meeting=meeting, draft=form.cleaned_data["draft"])
+            poll = polls.poll_create(
+                meeting=meeting,
+                draft=form.cleaned_data["draft"],
+                attendance_check=form.cleaned_data["attendance_check"],
+            )
         except ZoomError as error:
             form.add_error(None, polls.poll_error_message(error))
         else:
+            kind = "Attendance-check poll" if poll.attendance_check else "Poll"
             messages.success(
-                request, f"Poll “{poll.title}” pushed to Zoom. Launch it from the Zoom client during the class."
+                request, f"{kind} “{poll.title}” pushed to Zoom. Launch it from the Zoom client during the class."
             )
             return _back(class_session, "polls")
     setattr(request, REQUEST_POLL_FORM, form)

@@ -20,6 +20,7 @@ from .tuning import (
     ATTENDANCE_RECONCILE_DELAY,
     BROKER_RETRY_PAUSE_SECONDS,
     DRAIN_FIRST,
+    POLL_RESULTS_DELAY,
     WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS,
     WEBHOOK_DRAIN_PENDING_KEY,
     WEBHOOK_DRAIN_PENDING_TTL_SECONDS,
@@ -117,6 +118,21 @@ def attendance_reconcile(*, meeting, zoom_uuid):
             logger.warning(
                 "zoom attendance reconciliation not queued meeting=%s: broker unavailable", meeting.zoom_meeting_id
             )
+
+    transaction.on_commit(enqueue)
+
+
+def poll_results_fetch(*, meeting, zoom_uuid):
+    """After a meeting ends, fetch its run's poll answers a little later (Zoom files them after the end)."""
+
+    def enqueue():
+        try:
+            tasks.poll_results_fetch_task.apply_async(
+                args=[meeting.pk, zoom_uuid], countdown=POLL_RESULTS_DELAY.total_seconds()
+            )
+        except OperationalError:
+            # Replaying this meeting.ended queues it again.
+            logger.warning("zoom poll results not queued meeting=%s: broker unavailable", meeting.zoom_meeting_id)
 
     transaction.on_commit(enqueue)
 

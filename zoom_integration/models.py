@@ -510,3 +510,29 @@ class ZoomHostDailyWrites(models.Model):
 
     def __str__(self):
         return f"{self.used} meeting writes for {self.zoom_user_id} on {self.day}"
+
+
+class ZoomPoll(models.Model):
+    """A poll CohortStudio pushed to a Zoom meeting, and whether the trainer made it an attendance check.
+
+    Keyed by the Zoom meeting (a recurring meeting's polls belong to every class of its series), so its results
+    from any run find it. Polls added on Zoom itself have no row: their results are kept but not counted.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_polls")
+    zoom_meeting_id = models.BigIntegerField()
+    poll_id = models.CharField(max_length=64)
+    title = models.CharField(max_length=255)
+    attendance_check = models.BooleanField(
+        default=False, help_text="Answering it counts as proof of presence (“Polls answered 5 of 6”)."
+    )
+    pushed_from = models.ForeignKey(ZoomMeeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "zoom_meeting_id", "poll_id"], name="zoompoll_unique")
+        ]
+
+    def __str__(self):
+        return f"Poll {self.poll_id} “{self.title}” on {self.zoom_meeting_id}"

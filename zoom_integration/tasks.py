@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError
 
 from .attendance_bridge import sync as attendance_sync
 from .connection import services, tokens
+from .content import poll_results
 from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
 from .inbox import drain
 from .scheduling import meetings, registrants, replace, series
@@ -214,5 +215,13 @@ def registrants_sync_task(self, meeting_pk):
 def attendance_reconcile_task(self, meeting_pk, zoom_uuid):
     try:
         attendance_sync.attendance_reconcile(meeting_pk=meeting_pk, zoom_uuid=zoom_uuid)
+    except ZoomRateLimited as error:
+        self.rate_limited(error)
+
+
+@zoom_task
+def poll_results_fetch_task(self, meeting_pk, zoom_uuid):
+    try:
+        poll_results.poll_results_fetch(meeting_pk=meeting_pk, zoom_uuid=zoom_uuid)
     except ZoomRateLimited as error:
         self.rate_limited(error)

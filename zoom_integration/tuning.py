@@ -85,3 +85,5 @@ INSTANCE_EARLY_START = timedelta(minutes=30)
 PAST_PARTICIPANTS_PAGE_SIZE = 300  # Zoom's largest page
 # Zoom's participant report lags behind the meeting's end; ask for it a little later.
 ATTENDANCE_RECONCILE_DELAY = timedelta(minutes=2)
+# Poll results: asked for as late as the participant report, after the meeting ends.
+POLL_RESULTS_DELAY = timedelta(minutes=2)

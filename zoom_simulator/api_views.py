@@ -383,3 +383,10 @@ def past_meeting_participants(request, user, meeting_ref):
     page, pagination = _page(participants, page_size=page_size, offset=offset, scope_key=scope_key)
     shaped = [representations.past_participant_representation(participant, instance=instance) for participant in page]
     return JsonResponse({**pagination, "participants": shaped})
+
+
+@api_endpoint({"GET": constants.SCOPES_POLL_RESULTS_READ})
+def past_meeting_polls(request, user, meeting_ref):
+    instance = selectors.instance_get_for_host(host=user, meeting_ref=meeting_ref)
+    responses = instance.poll_responses.select_related("poll", "participant")
+    return JsonResponse(representations.past_poll_results_representation(instance, responses))

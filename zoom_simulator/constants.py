@@ -140,6 +140,7 @@ APP_SCOPES = [
     "meeting:write:poll",
     "meeting:read:list_polls",
     "meeting:delete:poll",
+    "meeting:read:list_poll_results",
     "meeting:read:summary",
     "meeting:delete:summary",
     "cloud_recording:read:list_recording_files",
@@ -161,6 +162,12 @@ SCOPES_REGISTRANT_STATUS = ["meeting:update:registrant_status", "meeting:write"]
 SCOPES_POLL_CREATE = ["meeting:write:poll", "meeting:write"]
 SCOPES_POLLS_READ = ["meeting:read:list_polls", "meeting:read"]
 SCOPES_POLL_DELETE = ["meeting:delete:poll", "meeting:write"]
+# Poll statuses (GET /meetings/{id}/polls); a poll answered in the control room has run.
+POLL_STATUS_NOT_STARTED = "notstart"
+POLL_STATUS_ENDED = "ended"
+# What Zoom names a respondent of an anonymous poll (listPastMeetingPolls).
+POLL_ANONYMOUS_NAME = "Anonymous Attendee"
+SCOPES_POLL_RESULTS_READ = ["meeting:read:list_poll_results", "meeting:read"]
 SCOPES_SUMMARY_READ = ["meeting:read:summary", "meeting_summary:read"]
 SCOPES_SUMMARY_DELETE = ["meeting:delete:summary", "meeting_summary:write"]
 SCOPES_RECORDINGS_READ = ["cloud_recording:read:list_recording_files", "recording:read"]

@@ -9,7 +9,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zoom_simulator import constants, representations, selectors, services
-from zoom_simulator.models import Fault, Grant, Meeting, Participant, RecordingFile, Registrant, SimUser, Summary
+from zoom_simulator.models import (
+    Fault,
+    Grant,
+    Meeting,
+    Participant,
+    Poll,
+    RecordingFile,
+    Registrant,
+    SimUser,
+    Summary,
+)
 from zoom_simulator.webhooks import RECENT_DELIVERIES, webhooks_describe
 
 
@@ -73,6 +83,7 @@ def control_meeting(request, meeting_id):
             "registrants": meeting.registrants.all(),
             "live_instance": live_instance,
             "present": live_instance.participants.filter(leave_time__isnull=True) if live_instance else [],
+            "polls": meeting.polls.all(),
             "ended_instance": ended_instance,
             "summary": Summary.objects.filter(instance=ended_instance).first() if ended_instance else None,
             "recording_files": ended_instance.recording_files.all() if ended_instance else [],
@@ -106,6 +117,15 @@ def _participant(request, meeting):
     return get_object_or_404(Participant, instance__meeting=meeting, pk=request.POST.get("participant"))
 
 
+def _poll_answer(request, meeting):
+    participant = get_object_or_404(
+        Participant, instance__meeting=meeting, pk=request.POST.get("participant"), leave_time__isnull=True
+    )
+    poll = get_object_or_404(Poll, meeting=meeting, pk=request.POST.get("poll"))
+    services.poll_answer(participant=participant, poll=poll)
+    return []
+
+
 def _recording_file(request, meeting):
     return get_object_or_404(RecordingFile, instance__meeting=meeting, pk=request.POST.get("recording_file"))
 
@@ -128,6 +148,8 @@ MEETING_ACTIONS = {
     ),
     "join_all": lambda request, meeting: services.participants_join_registrants(meeting=meeting),
     "leave": lambda request, meeting: services.participant_leave(participant=_participant(request, meeting)),
+    # Zoom sends no webhook for an answer; the answers come back in the past poll results.
+    "answer_poll": _poll_answer,
     "end": lambda request, meeting: services.meeting_end(meeting=meeting),
     "summary_ready": lambda request, meeting: services.summary_make_ready(meeting=meeting),
     "recordings_ready": lambda request, meeting: services.recordings_make_ready(meeting=meeting),

@@ -186,6 +186,23 @@ class Poll(models.Model):
         ordering = ["created_at", "id"]
 
 
+class PollResponse(models.Model):
+    """One participant's answers to one poll launched in one instance (what past poll results list)."""
+
+    instance = models.ForeignKey(MeetingInstance, on_delete=models.CASCADE, related_name="poll_responses")
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="responses")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="poll_responses")
+    # [{"question": ..., "answer": ...}] in the poll's question order.
+    answers = models.JSONField(default=list)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "poll", "participant"], name="zoomsim_poll_response_once")
+        ]
+
+
 class Summary(models.Model):
     instance = models.OneToOneField(MeetingInstance, on_delete=models.CASCADE, related_name="summary")
     title = models.CharField(max_length=255)

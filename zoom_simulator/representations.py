@@ -267,6 +267,38 @@ def poll_representation(poll):
     }
 
 
+def past_poll_results_representation(instance, responses):
+    """GET /past_meetings/{meetingId}/polls: one item per respondent, their answers across the instance's polls."""
+    respondents = {}
+    for response in responses:
+        participant, poll = response.participant, response.poll
+        anonymous = poll.anonymous
+        key = ("anonymous", response.pk) if anonymous else (participant.participant_uuid,)
+        item = respondents.setdefault(
+            key,
+            {
+                "name": constants.POLL_ANONYMOUS_NAME if anonymous else participant.name,
+                "email": "" if anonymous else participant.email,
+                "question_details": [],
+            },
+        )
+        item["question_details"].extend(
+            {
+                "question": answer["question"],
+                "answer": answer["answer"],
+                "polling_id": poll.poll_id,
+                "date_time": zoom_time(response.answered_at),
+            }
+            for answer in response.answers
+        )
+    return {
+        "id": instance.meeting.meeting_id,
+        "uuid": instance.uuid,
+        "start_time": zoom_time(instance.started_at),
+        "questions": list(respondents.values()),
+    }
+
+
 # Summaries
 
 

@@ -27,6 +27,7 @@ from zoom_simulator.models import (
     MeetingInstance,
     Participant,
     Poll,
+    PollResponse,
     RecordingFile,
     Registrant,
     SimUser,
@@ -612,6 +613,37 @@ def poll_create(*, meeting, title, questions, poll_type=1, anonymous=False):
 
 def poll_delete(*, poll):
     poll.delete()
+
+
+def poll_answer(*, participant, poll, answers=None, at=None):
+    """A participant in the meeting answers a poll of it (Zoom sends no webhook for this).
+
+    `answers` maps a question's name to the answer chosen; a question left out gets its first answer.
+    Answering again replaces the earlier answers, as launching a poll again in Zoom does.
+    """
+    instance = participant.instance
+    if participant.leave_time is not None or instance.ended_at is not None:
+        raise ValueError(f"{participant.name} is not in the meeting, so cannot answer a poll.")
+    if poll.meeting_id != instance.meeting_id:
+        raise ValueError("That poll belongs to another meeting.")
+    answers = answers or {}
+    chosen = []
+    for question in poll.questions:
+        offered = question.get("answers") or []
+        answer = answers.get(question["name"], offered[0] if offered else "")
+        if offered and answer not in offered:
+            raise ValueError(f"“{answer}” is not an answer of “{question['name']}”.")
+        chosen.append({"question": question["name"], "answer": answer})
+    response, _ = PollResponse.objects.update_or_create(
+        instance=instance,
+        poll=poll,
+        participant=participant,
+        defaults={"answers": chosen, "answered_at": at or timezone.now()},
+    )
+    if poll.status == constants.POLL_STATUS_NOT_STARTED:
+        poll.status = constants.POLL_STATUS_ENDED
+        poll.save(update_fields=["status"])
+    return response
 
 
 # What happens in a meeting

@@ -29,6 +29,7 @@ api_urlpatterns = [
         api_views.past_meeting_participants,
         name="api_past_participants",
     ),
+    path("v2/past_meetings/<path:meeting_ref>/polls", api_views.past_meeting_polls, name="api_past_polls"),
 ]
 
 oauth_urlpatterns = [

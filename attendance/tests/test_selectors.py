@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from attendance import selectors, services
+from attendance import extensions, selectors, services
 from attendance.models import AttendanceOverride, AttendanceRecord, Participant
 from attendance.presence import intervals_to_json
 from courses.models import ClassSession
@@ -73,7 +73,9 @@ def _queries(class_session, read):
     ],
     ids=["section", "csv"],
 )
-def test_fixed_number_of_queries_for_5_or_500_students(course, trainer, read):
+def test_fixed_number_of_queries_for_5_or_500_students(course, trainer, read, monkeypatch):
+    # Attendance's own queries; what other apps add to the report is counted by their tests.
+    monkeypatch.setattr(extensions.report_columns, "_providers", [])
     small, large = ClassSessionFactory(course=course), ClassSessionFactory(course=course)
     _populate(small, 5, trainer)
     _populate(large, 500, trainer)
@@ -199,3 +201,22 @@ def test_presence_never_closed_stops_counting_at_the_scheduled_end(course):
     )
     (row,) = selectors.attendance_for_class(class_session=class_session).rows
     assert (row.minutes, row.share_percent, row.attended) == (60, 66, False)
+
+
+def test_columns_other_apps_add_appear_in_the_csv_and_are_read_once(class_session, ada, grace, monkeypatch):
+    calls = []
+
+    def answered(*, class_session, registrations):
+        calls.append([registration.pk for registration in registrations])
+        return [extensions.ReportColumn(header="Quiz", cells={ada.pk: "passed"}, empty="not taken")]
+
+    monkeypatch.setattr(extensions.report_columns, "_providers", [answered])
+    attendance = selectors.attendance_for_class(class_session=class_session)
+    assert calls == []  # a report read for its numbers (the class panel, course progress) never asks
+
+    rows = list(csv.reader(io.StringIO("".join(selectors.attendance_csv_lines(class_session=class_session)))))
+
+    assert rows[0][-1] == "Quiz"
+    assert {row[3]: row[-1] for row in rows[1:]} == {ada.email: "passed", grace.email: ""}
+    assert attendance.columns[0].cell(grace.pk) == "not taken"
+    assert len(calls) == 2 and sorted(calls[0]) == sorted([ada.pk, grace.pk])

@@ -172,6 +172,11 @@ class ZoomClient:
             "DELETE", f"/meetings/{meeting_id}/polls/{quote(str(poll_id), safe='')}", scope="meeting:delete:poll"
         )
 
+    def past_meeting_poll_results(self, *, meeting_id_or_uuid):
+        """Who answered what in the polls of an ended meeting instance: one item per respondent (API-FACTS 5)."""
+        path = f"/past_meetings/{encode_uuid(str(meeting_id_or_uuid))}/polls"
+        return self._request("GET", path, scope="meeting:read:list_poll_results")
+
     # AI Companion summaries (API-FACTS 6): by instance uuid, or by meeting id for its latest instance
 
     def meeting_summary_get(self, *, meeting_id_or_uuid):

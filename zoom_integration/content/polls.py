@@ -1,7 +1,8 @@
 """Polls pushed to a class's Zoom meeting (API-FACTS 5).
 
-Zoom is the only record of a meeting's polls: they are listed from Zoom each
-time, so polls added in the Zoom web portal show too, and nothing is stored here.
+Zoom is the record of a meeting's polls: they are listed from Zoom each time,
+so polls added in the Zoom web portal show too. What CohortStudio adds is kept
+in a `ZoomPoll` row per pushed poll: whether it is an attendance check.
 """
 
 import logging
@@ -20,6 +21,7 @@ from ..constants import (
     POLL_TYPE_POLL,
 )
 from ..exceptions import ZoomNotFound, ZoomRejected
+from ..models import ZoomPoll
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class PollOnZoom:
     title: str
     status: str
     questions: list
+    attendance_check: bool = False
 
     @property
     def status_label(self):
@@ -133,19 +136,37 @@ def _poll_of(item):
     )
 
 
-def poll_create(*, meeting, draft):
-    """Push a checked poll to the meeting on Zoom; Zoom's refusal is raised as a ZoomError."""
+def poll_create(*, meeting, draft, attendance_check=False):
+    """Push a checked poll to the meeting on Zoom and remember it (with `attendance_check`); Zoom's refusal is
+    raised as a ZoomError."""
     client = connection_client(organization=meeting.organization)
     created = client.poll_create(meeting_id=meeting.zoom_meeting_id, body=poll_body(draft=draft))
-    logger.info("zoom poll created meeting=%s poll=%s", meeting.pk, created.get("id"))
-    return _poll_of(created)
+    poll = _poll_of(created)
+    if poll.poll_id:
+        ZoomPoll.objects.update_or_create(
+            organization=meeting.organization,
+            zoom_meeting_id=meeting.zoom_meeting_id,
+            poll_id=poll.poll_id,
+            defaults={"title": poll.title or draft.title, "attendance_check": attendance_check, "pushed_from": meeting},
+        )
+    logger.info("zoom poll created meeting=%s poll=%s attendance_check=%s", meeting.pk, poll.poll_id, attendance_check)
+    return PollOnZoom(poll.poll_id, poll.title, poll.status, poll.questions, attendance_check=attendance_check)
 
 
 def polls_of_meeting(*, meeting):
     """The meeting's polls as Zoom has them now, including those added in Zoom (read while the page waits)."""
     client = connection_client(organization=meeting.organization, for_page=True)
     answer = client.polls_list(meeting_id=meeting.zoom_meeting_id) or {}
-    return [_poll_of(item) for item in answer.get("polls") or []]
+    checks = set(
+        ZoomPoll.objects.filter(
+            organization=meeting.organization, zoom_meeting_id=meeting.zoom_meeting_id, attendance_check=True
+        ).values_list("poll_id", flat=True)
+    )
+    found = [_poll_of(item) for item in answer.get("polls") or []]
+    return [
+        PollOnZoom(poll.poll_id, poll.title, poll.status, poll.questions, attendance_check=poll.poll_id in checks)
+        for poll in found
+    ]
 
 
 def poll_delete(*, meeting, poll_id):

@@ -18,6 +18,7 @@ from ..constants import (
     EVENT_PARTICIPANT_JOINED,
     EVENT_PARTICIPANT_LEFT,
     FEATURE_ATTENDANCE,
+    FEATURE_POLL_RESULTS,
 )
 from ..inbox.dispatch import EventIgnored, register
 from .lookup import meeting_for_event
@@ -63,12 +64,19 @@ def meeting_started(*, context):
 
 @register(EVENT_MEETING_ENDED)
 def meeting_ended(*, context):
+    """The run's presence is closed; Zoom's participant report and poll answers are read a little later."""
     meeting = _meeting_event(context, SignalKind.SESSION_END)
-    if not selectors.connection_has_feature(connection=context.connection, feature=FEATURE_ATTENDANCE):
-        logger.info(
-            "zoom attendance reconciliation not queued meeting=%s: the connection lacks scopes %s",
-            meeting.zoom_meeting_id,
-            " ".join(FEATURE_ATTENDANCE.missing(context.connection.scopes)),
-        )
-        return
-    jobs.attendance_reconcile(meeting=meeting, zoom_uuid=str(context.object["uuid"]))
+    zoom_uuid = str(context.object["uuid"])
+    for feature, follow_up, work in (
+        (FEATURE_ATTENDANCE, jobs.attendance_reconcile, "attendance reconciliation"),
+        (FEATURE_POLL_RESULTS, jobs.poll_results_fetch, "poll results"),
+    ):
+        if selectors.connection_has_feature(connection=context.connection, feature=feature):
+            follow_up(meeting=meeting, zoom_uuid=zoom_uuid)
+        else:
+            logger.info(
+                "zoom %s not queued meeting=%s: the connection lacks scopes %s",
+                work,
+                meeting.zoom_meeting_id,
+                " ".join(feature.missing(context.connection.scopes)),
+            )

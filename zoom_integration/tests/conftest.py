@@ -28,7 +28,8 @@ ALL_SCOPES = (
     "meeting:write:registrant meeting:write:batch_registrants meeting:read:list_registrants "
     "meeting:update:registrant_status meeting:write:poll meeting:read:list_polls meeting:delete:poll "
     "meeting:read:summary meeting:delete:summary cloud_recording:read:list_recording_files "
-    "cloud_recording:read:recording meeting:read:participant meeting:read:list_past_participants"
+    "cloud_recording:read:recording meeting:read:participant meeting:read:list_past_participants "
+    "meeting:read:list_poll_results"
 )
 
 

@@ -62,6 +62,7 @@ CALLS = [
     ("registrants_list", {"meeting_id": MEETING_ID}),
     ("registrants_status_update", {"meeting_id": MEETING_ID, "action": "cancel", "registrants": [{"id": "rg-1"}]}),
     ("past_meeting_participants", {"meeting_id_or_uuid": UUID_NEEDING_DOUBLE_ENCODING}),
+    ("past_meeting_poll_results", {"meeting_id_or_uuid": UUID_NEEDING_DOUBLE_ENCODING}),
     ("polls_list", {"meeting_id": MEETING_ID}),
     (
         "poll_create",

@@ -8,6 +8,7 @@ import responses
 
 from tests.factories import ClassSessionFactory, CourseFactory
 from zoom_integration.content import polls
+from zoom_integration.models import ZoomPoll
 
 from .conftest import API, calls_to
 from .feature_helpers import MEETING_ID, class_meeting, connect
@@ -246,3 +247,47 @@ def test_the_page_asks_zoom_for_polls_once_when_zoom_is_down(trainer_client, mee
     assert page.status_code == 200
     assert len([call for call in zoom.calls if call.request.url.startswith(POLLS_URL)]) == 1
     assert no_backoff_sleep == []
+
+
+@pytest.mark.django_db
+def test_a_poll_marked_attendance_check_is_remembered_and_badged_on_the_list(
+    trainer_client, class_session, meeting, zoom
+):
+    zoom.add(responses.POST, POLLS_URL, json=zoom_poll(poll_id="ChEcK1234567890abcdefg"), status=201)
+
+    response = push(trainer_client, class_session, attendance_check="on")
+
+    assert response.status_code == 302
+    [call] = calls_to(zoom, POLLS_URL)
+    assert "attendance" not in call.request.body.decode()  # ours, not Zoom's
+    assert_matches_zoom_openapi(call.request)
+    poll = ZoomPoll.objects.get()
+    assert (poll.zoom_meeting_id, poll.poll_id, poll.title, poll.attendance_check, poll.pushed_from) == (
+        MEETING_ID,
+        "ChEcK1234567890abcdefg",
+        "Warm-up",
+        True,
+        meeting,
+    )
+    zoom.add(
+        responses.GET,
+        POLLS_URL,
+        json={
+            "total_records": 2,
+            "polls": [zoom_poll(poll_id="ChEcK1234567890abcdefg"), zoom_poll(title="Added in Zoom")],
+        },
+    )
+    page = page_text(trainer_client.get(response["Location"]))
+    assert "Attendance-check poll “Warm-up” pushed to Zoom." in page
+    listed = page.split('id="poll-list"')[1]
+    assert listed.split("Added in Zoom")[0].count("Attendance check") == 1
+    assert 'name="attendance_check"' in page and "Attendance check" in page
+
+
+@pytest.mark.django_db
+def test_a_poll_not_marked_is_remembered_as_no_attendance_check(trainer_client, class_session, meeting, zoom):
+    zoom.add(responses.POST, POLLS_URL, json=zoom_poll(), status=201)
+
+    push(trainer_client, class_session)
+
+    assert ZoomPoll.objects.get().attendance_check is False

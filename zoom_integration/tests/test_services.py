@@ -93,7 +93,7 @@ def test_classic_scopes_count_too(organization):
         organization=organization, scopes=["user:read", "meeting:read", "meeting:write", "recording:read"]
     )
     enabled = {feature.key for feature in connection_features(connection=connection) if feature.enabled}
-    assert enabled == {"profile", "meetings", "registrants", "polls", "recordings", "attendance"}
+    assert enabled == {"profile", "meetings", "registrants", "polls", "poll_results", "recordings", "attendance"}
 
 
 # Scheduled refresh -----------------------------------------------------------

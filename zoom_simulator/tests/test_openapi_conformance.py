@@ -82,6 +82,11 @@ def test_after_meeting_responses_and_all_webhooks_match(api, meeting, zoom_user,
     registrant = services.registrant_add(meeting=meeting, email="s@example.com", first_name="Sue", auto_approve=True)
     services.participant_join(meeting=meeting, registrant=registrant)
     services.participant_join(meeting=meeting, name="Guest", email="guest@example.com")
+    poll = services.poll_create(
+        meeting=meeting, title="Check", questions=[{"name": "Ok?", "type": "single", "answers": ["Yes", "No"]}]
+    )
+    for participant in meeting.instances.get().participants.all():
+        services.poll_answer(participant=participant, poll=poll)
     services.meeting_end(meeting=meeting)
     services.summary_make_ready(meeting=meeting)
     services.recordings_make_ready(meeting=meeting)
@@ -104,6 +109,9 @@ def test_after_meeting_responses_and_all_webhooks_match(api, meeting, zoom_user,
         response_schema("/past_meetings/{meetingId}/participants", "get", "200"),
         api.call("get", f"/past_meetings/{uuid}/participants").json(),
     )
+    poll_results = api.call("get", f"/past_meetings/{uuid}/polls").json()
+    assert len(poll_results["questions"]) == 2
+    assert_valid(response_schema("/past_meetings/{meetingId}/polls", "get", "200"), poll_results)
     services.meeting_delete(meeting=meeting)
 
     events = {request.event for request in captured}
