@@ -1,5 +1,6 @@
 """Issuing, revoking and reissuing certificates: each one transaction; the student's email leaves after commit."""
 
+import logging
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,8 @@ from .models import Certificate, CertificateNumberCounter, CertificateStatus, ve
 FACTS_VERSION = 1
 COMPLETED = "completed"  # evidence.extensions.CourseProgress.status of a student who met the course's rule
 
+logger = logging.getLogger(__name__)
+
 
 def certificate_issue(*, enrolment, progress):
     """The enrolment's current certificate, issued now from `progress` if it has none.
@@ -27,7 +30,7 @@ def certificate_issue(*, enrolment, progress):
     _check_progress(enrolment=enrolment, progress=progress)
     with transaction.atomic():
         # Two issuers of one enrolment wait for each other here instead of racing to the unique constraint.
-        Enrolment.objects.select_for_update().filter(pk=enrolment.pk).exists()
+        Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         current = Certificate.objects.filter(enrolment=enrolment).exclude(status=CertificateStatus.SUPERSEDED).first()
         if current is not None:
             return current
@@ -46,6 +49,7 @@ def certificate_revoke(*, certificate, by, reason):
         certificate.revoked_reason = reason
         certificate.full_clean()
         certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+    logger.info("certificate %s revoked by user %s", certificate.number, by.pk)
     return certificate
 
 
@@ -108,6 +112,13 @@ def _certificate_create(*, enrolment, progress, replaces=None, by=None, reason="
     certificate.full_clean()
     certificate.save()
     email_batch_queue(CERTIFICATE_ISSUED_EMAIL, certificate_id=certificate.pk)
+    logger.info(
+        "certificate %s issued for enrolment %s with key %s%s",
+        number,
+        enrolment.pk,
+        signed.key_id,
+        f", replacing {replaces.number}" if replaces else "",
+    )
     return certificate
 
 
