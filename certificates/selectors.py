@@ -3,6 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -20,6 +21,7 @@ class Verification:
     certificate: Certificate
     facts: dict  # the stored facts, dates parsed where they parse
     signature_holds: bool
+    key_known: bool  # False once the signing key was removed from CERTIFICATE_SIGNING_KEYS: nothing can be checked
 
 
 def certificate_get(*, organization, certificate_id):
@@ -74,7 +76,22 @@ def certificate_verification(*, certificate):
         and facts.get("number") == certificate.number
         and facts.get("verification_code") == certificate.verification_code
     )
-    return Verification(certificate=certificate, facts=_facts_for_display(facts), signature_holds=holds)
+    return Verification(
+        certificate=certificate,
+        facts=_facts_for_display(facts),
+        signature_holds=holds,
+        key_known=certificate.signing_key_id in signing.public_keys(),
+    )
+
+
+def certificate_counts_by_key():
+    """{signing key id: number of certificates it signed}, for checking a rotation before removing a key."""
+    return dict(
+        Certificate.objects.order_by()
+        .values("signing_key_id")
+        .annotate(count=Count("pk"))
+        .values_list("signing_key_id", "count")
+    )
 
 
 def certificate_pdf(*, certificate):

@@ -110,6 +110,13 @@ def test_after_a_key_rotation_old_certificates_still_verify(client, certificate,
 
 
 @pytest.mark.django_db
+def test_a_certificate_whose_key_was_removed_says_its_signature_cannot_be_checked(client, certificate, settings):
+    settings.CERTIFICATE_SIGNING_KEYS = [base64.b64encode(secrets.token_bytes(32)).decode()]
+    page = _verify(client, certificate).content.decode()
+    assert "cannot be checked" in page and certificate.signing_key_id in page and "The signature holds" not in page
+
+
+@pytest.mark.django_db
 def test_the_course_page_links_to_its_certificates_which_list_each_with_its_actions(owner_client, certificate):
     course = certificate.enrolment.course
     course_page = owner_client.get(f"/courses/{course.pk}/").content.decode()
