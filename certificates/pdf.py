@@ -1,7 +1,12 @@
-"""The certificate as a one-page PDF (reportlab: pure Python, no system packages), drawn from its signed facts."""
+"""The certificate as a one-page PDF (reportlab: pure Python, no system packages), drawn from its signed facts.
+
+Text is set in DejaVu Sans, kept in `fonts/` and embedded, so names in Latin, Greek or Cyrillic scripts print as
+written (PDF's built-in Helvetica knows only Western European letters).
+"""
 
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -10,7 +15,8 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import registerFont, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
@@ -20,7 +26,10 @@ QR_SIZE = 34 * mm
 INK = HexColor("#1d2125")
 MUTED = HexColor("#5c636a")
 ACCENT = HexColor("#0b5394")
-REGULAR, BOLD = "Helvetica", "Helvetica-Bold"
+FONTS = Path(__file__).resolve().parent / "fonts"
+REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+for _name in (REGULAR, BOLD):
+    registerFont(TTFont(_name, str(FONTS / f"{_name}.ttf")))
 
 
 def certificate_pdf_render(*, facts, verification_url):

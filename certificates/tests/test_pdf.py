@@ -42,3 +42,14 @@ def test_a_very_long_course_title_still_fits_on_the_page(enrolment, progress):
     certificate = services.certificate_issue(enrolment=enrolment, progress=progress)
     text = PdfReader(io.BytesIO(selectors.certificate_pdf(certificate=certificate))).pages[0].extract_text()
     assert certificate.number in text
+
+
+@pytest.mark.django_db
+def test_names_in_other_scripts_print_as_written(enrolment, progress):
+    enrolment.first_name, enrolment.last_name = "Łucja", "Żółkiewska-Ψαρά"
+    enrolment.save()
+    enrolment.course.title = "Управление проектами"
+    enrolment.course.save()
+    certificate = services.certificate_issue(enrolment=enrolment, progress=progress)
+    text = PdfReader(io.BytesIO(selectors.certificate_pdf(certificate=certificate))).pages[0].extract_text()
+    assert "Łucja Żółkiewska-Ψαρά" in text and "Управление проектами" in text
