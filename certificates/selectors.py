@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from evidence.extensions import CourseProgress
+from evidence.selectors import enrolment_progress
 from orgs.access import get_for_org_or_404
 
 from . import pdf, signing
@@ -98,6 +99,12 @@ def certificate_pdf(*, certificate):
     return pdf.certificate_pdf_render(
         facts=certificate.facts, verification_url=certificate_verification_url(certificate=certificate)
     )
+
+
+def certificate_reissue_progress(*, certificate):
+    """What a reissue signs: the student's standing now (after a trainer corrected attendance, say), or, for an
+    enrolment evidence no longer follows (cancelled since), what the certificate itself states."""
+    return enrolment_progress(enrolment=certificate.enrolment) or certificate_progress_of(certificate=certificate)
 
 
 def certificate_progress_of(*, certificate):

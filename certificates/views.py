@@ -51,7 +51,7 @@ def certificate_reissue_view(request, certificate_id):
                 certificate=certificate,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
-                progress=selectors.certificate_progress_of(certificate=certificate),
+                progress=selectors.certificate_reissue_progress(certificate=certificate),
             )
         except ValidationError as error:
             add_validation_errors(form, error)

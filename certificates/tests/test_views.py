@@ -157,6 +157,7 @@ def test_a_trainer_reissues_with_a_reason_and_the_student_gets_the_new_one(
     assert trainer_client.post(f"/certificates/{certificate.pk}/reissue/", {"reason": " "}).status_code == 200
     mail.outbox.clear()
     enrolment.first_name = "Augusta Ada"
+    enrolment.status = "cancelled"  # evidence no longer follows it: the reissue signs the certificate's own hours
     enrolment.save()
     with django_capture_on_commit_callbacks(execute=True):
         response = trainer_client.post(f"/certificates/{certificate.pk}/reissue/", {"reason": "First name corrected"})
@@ -167,6 +168,15 @@ def test_a_trainer_reissues_with_a_reason_and_the_student_gets_the_new_one(
     assert reissued.facts["student"] == "Augusta Ada Lovelace" and reissued.facts["hours"] == certificate.facts["hours"]
     [message] = mail.outbox
     assert reissued.number in message.body
+
+
+@pytest.mark.django_db
+def test_a_reissue_of_a_student_who_no_longer_meets_the_rule_is_refused_with_the_reason(owner_client, certificate):
+    response = owner_client.post(f"/certificates/{certificate.pk}/reissue/", {"reason": "Hours corrected"})
+    assert response.status_code == 200
+    assert "has not completed the course" in response.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.is_valid
 
 
 @pytest.mark.django_db
