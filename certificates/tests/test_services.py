@@ -192,3 +192,14 @@ def test_a_reissue_emails_the_new_certificate(enrolment, progress, owner, django
         reissued = services.certificate_reissue(certificate=previous, by=owner, reason="Typo", progress=progress)
     [message] = mail.outbox
     assert message.subject.startswith("Your reissued certificate") and reissued.number in message.body
+
+
+@pytest.mark.django_db
+def test_a_failing_issue_in_the_hook_is_logged_and_does_not_stop_the_next_student(
+    enrolment, other_student_enrolment, caplog
+):
+    [hook] = [hook for hook in course_completed_hooks if hook.__module__.startswith("certificates")]
+    hook(enrolment=enrolment, progress=progress_of(other_student_enrolment))  # mismatched: refused
+    hook(enrolment=other_student_enrolment, progress=progress_of(other_student_enrolment))
+    assert f"certificate for enrolment {enrolment.pk} not issued" in caplog.text
+    assert list(Certificate.objects.values_list("enrolment_id", flat=True)) == [other_student_enrolment.pk]
