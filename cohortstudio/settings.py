@@ -268,10 +268,8 @@ def _load_certificate_signing_keys():
     if not keys:
         raise ImproperlyConfigured(
             "CERTIFICATE_SIGNING_KEYS is not set. Set it to one or more comma-separated Ed25519 private keys, "
-            'each the base64 of its raw 32 bytes (make one with: python -c "import base64; '
-            "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K; "
-            "from cryptography.hazmat.primitives.serialization import Encoding as E, PrivateFormat as F, NoEncryption as N; "
-            'print(base64.b64encode(K.generate().private_bytes(E.Raw, F.Raw, N())).decode())").'
+            "each the base64 of its raw 32 bytes; any 32 random bytes are a key "
+            '(make one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())").'
         )
     for position, key in enumerate(keys, start=1):
         try:

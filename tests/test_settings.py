@@ -67,7 +67,7 @@ def test_malformed_encryption_key_is_named():
 def test_missing_certificate_signing_keys_stop_start_up_with_instructions():
     result = _manage("check", CERTIFICATE_SIGNING_KEYS=None)
     assert result.returncode != 0
-    assert "CERTIFICATE_SIGNING_KEYS is not set" in result.stderr and "Ed25519PrivateKey" in result.stderr
+    assert "CERTIFICATE_SIGNING_KEYS is not set" in result.stderr and "os.urandom(32)" in result.stderr
 
 
 def test_malformed_certificate_signing_key_is_named():
