@@ -5,6 +5,7 @@ A benchmark runs `with Stack(...) as stack:`; leaving the block (normally, on an
 SIGTERM) stops every process the stack started and the services.
 """
 
+import base64
 import hashlib
 import hmac
 import math
@@ -175,6 +176,7 @@ class Stack:
             REDIS_URL=redis_url,
             CELERY_TASK_ALWAYS_EAGER="0",
             FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+            CERTIFICATE_SIGNING_KEYS=base64.b64encode(secrets.token_bytes(32)).decode(),
             ZOOM_CLIENT_ID="bench-client-id",
             ZOOM_CLIENT_SECRET=secrets.token_urlsafe(24),
             ZOOM_WEBHOOK_SECRET_TOKEN=self.webhook_secret,

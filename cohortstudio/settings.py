@@ -5,11 +5,14 @@ embedded default: SQLite, Celery tasks in-process, console email and the
 built-in Zoom simulator, so `make run` works offline on a fresh machine.
 """
 
+import base64
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.core.exceptions import ImproperlyConfigured
 
 from zoom_integration.tuning import WEBHOOK_SWEEP_EVERY
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "courses",
     "attendance",
     "evidence",
+    "certificates",
     "zoom_integration",
 ]
 
@@ -247,6 +251,38 @@ def _load_field_encryption_keys():
 
 
 FIELD_ENCRYPTION_KEYS = _load_field_encryption_keys()
+
+
+def _load_certificate_signing_keys():
+    """Ed25519 private keys (base64 of the raw 32 bytes) that sign certificates; the first signs, all verify."""
+    raw = env.str("CERTIFICATE_SIGNING_KEYS", default="")
+    if not raw and DEBUG:
+        key_file = LOCAL_DIR / "certificate-signing.key"
+        if not key_file.exists():
+            LOCAL_DIR.mkdir(exist_ok=True)
+            private_bytes = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+            key_file.write_text(base64.b64encode(private_bytes).decode())
+            key_file.chmod(0o600)
+        raw = key_file.read_text().strip()
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if not keys:
+        raise ImproperlyConfigured(
+            "CERTIFICATE_SIGNING_KEYS is not set. Set it to one or more comma-separated Ed25519 private keys, "
+            "each the base64 of its raw 32 bytes; any 32 random bytes are a key "
+            '(make one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())").'
+        )
+    for position, key in enumerate(keys, start=1):
+        try:
+            Ed25519PrivateKey.from_private_bytes(base64.b64decode(key, validate=True))
+        except (ValueError, TypeError):  # binascii.Error is a ValueError
+            raise ImproperlyConfigured(
+                f"CERTIFICATE_SIGNING_KEYS: key number {position} is not a valid Ed25519 private key "
+                "(the standard base64 of 32 raw bytes)."
+            ) from None
+    return keys
+
+
+CERTIFICATE_SIGNING_KEYS = _load_certificate_signing_keys()
 
 # Zoom
 ZOOM_CLIENT_ID = env.str("ZOOM_CLIENT_ID", default="cohortstudio-simulator-client")

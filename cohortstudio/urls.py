@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("courses/", include("courses.urls")),
     path("portal/", include("courses.portal_urls")),
+    path("portal/certificates/", include("certificates.portal_urls")),
+    path("certificates/", include("certificates.urls")),
     path("attendance/", include("attendance.urls")),
     path("", include("evidence.urls")),
     path("register/<str:token>/", course_views.public_register_view, name="public_register"),

@@ -1,6 +1,8 @@
 """Production settings come from the environment and refuse to start half-configured."""
 
+import base64
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
     "DEFAULT_FROM_EMAIL": "CohortStudio <no-reply@cohortstudio.io>",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "CERTIFICATE_SIGNING_KEYS": base64.b64encode(secrets.token_bytes(32)).decode(),
     "ZOOM_CLIENT_ID": "client-id",
     "ZOOM_CLIENT_SECRET": "client-secret",
     "ZOOM_WEBHOOK_SECRET_TOKEN": "webhook-secret",
@@ -59,6 +62,21 @@ def test_malformed_encryption_key_is_named():
     result = _manage("check", FIELD_ENCRYPTION_KEYS=f"{Fernet.generate_key().decode()},not-a-key")
     assert result.returncode != 0
     assert "key number 2 is not a valid Fernet key" in result.stderr
+
+
+def test_missing_certificate_signing_keys_stop_start_up_with_instructions():
+    result = _manage("check", CERTIFICATE_SIGNING_KEYS=None)
+    assert result.returncode != 0
+    assert "CERTIFICATE_SIGNING_KEYS is not set" in result.stderr and "os.urandom(32)" in result.stderr
+
+
+def test_malformed_certificate_signing_key_is_named():
+    good = base64.b64encode(secrets.token_bytes(32)).decode()
+    short = base64.b64encode(secrets.token_bytes(31)).decode()
+    result = _manage("check", CERTIFICATE_SIGNING_KEYS=f"{good},{short}")
+    assert result.returncode != 0
+    assert "CERTIFICATE_SIGNING_KEYS: key number 2 is not a valid Ed25519 private key" in result.stderr
+    assert short not in result.stderr, "a key must never be printed"
 
 
 def test_simulator_cannot_be_enabled_in_production_by_accident():

@@ -11,7 +11,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from certificates import services as certificate_services
 from courses.models import Enrolment
+from evidence.extensions import CourseProgress
 from orgs.models import Invitation
 from tests.factories import (
     ClassSessionFactory,
@@ -64,7 +66,21 @@ def foreign_objects(other_organization):
     zoom_recording = ZoomRecordingFile.objects.create(
         organization=other_organization, meeting=zoom_meeting, meeting_uuid="Instance==", file_id="file-1", shared=True
     )
+    certificate = certificate_services.certificate_issue(
+        enrolment=enrolment,
+        progress=CourseProgress(
+            enrolment_id=enrolment.pk,
+            status="completed",
+            reason="",
+            classes_total=1,
+            classes_attended=1,
+            minutes=90,
+            credits=1,
+            credit_label="PDUs",
+        ),
+    )
     return {
+        "certificate_id": certificate.pk,
         "invitation_id": invitation.pk,
         "course_id": course.pk,
         "class_id": class_session.pk,

@@ -14,8 +14,10 @@ from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
+from certificates import services as certificates
 from courses import cohorts
 from courses.models import Registration
+from evidence.extensions import CourseProgress
 from orgs.models import Invitation, Membership
 from tests.factories import ClassSessionFactory, CourseFactory, MembershipFactory, RegistrationFactory, UserFactory
 from zoom_integration.models import ZoomMeeting, ZoomRecordingFile, ZoomSummary
@@ -103,7 +105,22 @@ def world(page, site):
         by="trainer",
     )
 
+    certificate = certificates.certificate_issue(
+        enrolment=enrolment,
+        progress=CourseProgress(
+            enrolment_id=enrolment.pk,
+            status="completed",
+            reason="attended 2 of 2 classes",
+            classes_total=2,
+            classes_attended=2,
+            minutes=210,
+            credits=4,
+            credit_label="CPE credits",
+        ),
+    )
+
     return {
+        "certificate": certificate,
         "enrolment": enrolment,
         "owner": owner,
         "trainer": trainer,
@@ -137,6 +154,9 @@ def _pages(world):
         f"/courses/{course_id}/evidence/",
         f"/courses/enrolments/{world['enrolment'].pk}/cancel/",
         "/settings/completion/",
+        f"/certificates/courses/{course_id}/",
+        f"/certificates/{world['certificate'].pk}/revoke/",
+        f"/certificates/{world['certificate'].pk}/reissue/",
     ]
     return {
         "owner": [
@@ -170,6 +190,7 @@ def _pages(world):
             f"/registrations/cancel/{world['registration'].cancel_token}/",
             f"/invitations/{world['invitation'].token}/",
             "/privacy/",
+            f"/certificates/verify/{world['certificate'].verification_code}/",
             "/no-such-page/",
         ],
     }

@@ -7,6 +7,7 @@ PostgreSQL and Redis that `scripts/test.sh` started, on a database of their own 
 suite's cache clears database 0). Signed webhooks go over HTTP to gunicorn and the real worker processes them.
 """
 
+import base64
 import fcntl
 import hashlib
 import hmac
@@ -113,6 +114,7 @@ class ProductionProcesses:
             "REDIS_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "CERTIFICATE_SIGNING_KEYS": base64.b64encode(secrets.token_bytes(32)).decode(),
             "ZOOM_CLIENT_ID": "smoke-client-id",
             "ZOOM_CLIENT_SECRET": secrets.token_urlsafe(24),
             "ZOOM_WEBHOOK_SECRET_TOKEN": WEBHOOK_SECRET,
