@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,7 +66,14 @@ def course_update(*, course, title, description, certification, attendance_thres
 def course_delete(*, course):
     if course.class_sessions.exists():
         raise ValidationError("Delete or move this course's class sessions first.")
-    course.delete()
+    try:
+        with transaction.atomic():
+            course.delete()
+    except ProtectedError:
+        # Certificates (kept as evidence for at least five years) hold on to their enrolments.
+        raise ValidationError(
+            "This course has issued certificates, which are kept as evidence; it can't be deleted."
+        ) from None
 
 
 # Class sessions -------------------------------------------------------------

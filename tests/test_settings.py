@@ -96,3 +96,15 @@ def test_every_model_change_has_its_migration():
         call_command("makemigrations", "--check", "--dry-run", stdout=out)
     except SystemExit:
         pytest.fail(f"a model change has no migration:\n{out.getvalue()}")
+
+
+def test_make_test_collects_every_app_s_tests():
+    """An app's tests folder missing from pytest's testpaths would silently never run."""
+    import configparser
+
+    root = Path(__file__).resolve().parents[1]
+    parser = configparser.ConfigParser()
+    parser.read(root / "pytest.ini")
+    testpaths = set(parser["pytest"]["testpaths"].split())
+    with_tests = {path.parent.name for path in root.glob("*/tests/__init__.py")}
+    assert with_tests - testpaths == set()

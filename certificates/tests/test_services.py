@@ -203,3 +203,17 @@ def test_a_failing_issue_in_the_hook_is_logged_and_does_not_stop_the_next_studen
     hook(enrolment=other_student_enrolment, progress=progress_of(other_student_enrolment))
     assert f"certificate for enrolment {enrolment.pk} not issued" in caplog.text
     assert list(Certificate.objects.values_list("enrolment_id", flat=True)) == [other_student_enrolment.pk]
+
+
+@pytest.mark.django_db
+def test_a_course_holding_certificates_is_not_deleted_and_says_why(trainer_client, enrolment, progress):
+    services.certificate_issue(enrolment=enrolment, progress=progress)
+    course = enrolment.course
+    course.class_sessions.all().delete()
+
+    response = trainer_client.post(f"/courses/{course.pk}/delete/")
+
+    assert response.status_code == 302
+    assert course.__class__.objects.filter(pk=course.pk).exists()
+    page = trainer_client.get(response.url).content.decode()
+    assert "certificates, which are kept as evidence" in page
