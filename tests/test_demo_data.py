@@ -7,7 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from attendance.models import AttendanceRecord
+from certificates.models import Certificate
 from courses.models import ClassSession, Course, Registration
+from evidence.models import CourseOutcome
 from orgs.models import Organization
 from zoom_integration.models import ZoomConnection, ZoomMeeting, ZoomRegistrant, ZoomSeriesRegistrant
 
@@ -56,6 +58,22 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
         ZoomSeriesRegistrant.objects.filter(series_meeting__class_series__course=cohort).exclude(join_url="").count()
         == 8
     )
+
+    completed = Course.objects.get(organization=organization, title="CAPM Weekend Cohort (completed)")
+    outcomes = dict(
+        CourseOutcome.objects.filter(enrolment__course=completed).values_list("enrolment__first_name", "status")
+    )
+    assert outcomes == {
+        "Ada": "completed",
+        "Alan": "completed",
+        "Grace": "completed",
+        "Katherine": "completed",
+        "Edsger": "not_completed",
+    }
+    certificates = dict(
+        Certificate.objects.filter(enrolment__course=completed).values_list("enrolment__first_name", "status")
+    )
+    assert certificates == {"Ada": "valid", "Alan": "valid", "Grace": "revoked", "Katherine": "valid"}
 
     counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
     assert "nothing changed" in run("load_demo_data")
