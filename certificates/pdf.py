@@ -1,12 +1,10 @@
 """The certificate as a one-page PDF (reportlab: pure Python, no system packages), drawn from its signed facts.
 
-Text is set in DejaVu Sans, kept in `fonts/` and embedded, so names in Latin, Greek or Cyrillic scripts print as
-written (PDF's built-in Helvetica knows only Western European letters).
+Text is set in the fonts of `cohortstudio.pdf_fonts`.
 """
 
 import io
 from datetime import date, datetime
-from pathlib import Path
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -15,9 +13,10 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import registerFont, stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+
+from cohortstudio.pdf_fonts import pdf_fonts_register
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 18 * mm
@@ -26,10 +25,7 @@ QR_SIZE = 34 * mm
 INK = HexColor("#1d2125")
 MUTED = HexColor("#5c636a")
 ACCENT = HexColor("#0b5394")
-FONTS = Path(__file__).resolve().parent / "fonts"
-REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
-for _name in (REGULAR, BOLD):
-    registerFont(TTFont(_name, str(FONTS / f"{_name}.ttf")))
+REGULAR, BOLD = pdf_fonts_register()
 
 
 def certificate_pdf_render(*, facts, verification_url):

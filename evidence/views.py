@@ -2,7 +2,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -14,7 +14,7 @@ from courses.selectors import course_get
 from orgs.access import member_required
 
 from . import selectors, services
-from .audit import course_audit_rows
+from .audit import course_audit_pdf, course_audit_rows
 from .extensions import certificates_of
 from .forms import CompletionRulesForm, PollAnswerAssignForm
 from .models import CompletionRules
@@ -83,6 +83,16 @@ def course_audit_csv_view(request, course_id):
         (writer.writerow(row) for row in course_audit_rows(course=course)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="audit-{slugify(course.title) or course.pk}.csv"'
+    return response
+
+
+@member_required
+def course_audit_pdf_view(request, course_id):
+    course = course_get(organization=request.organization, course_id=course_id)
+    response = HttpResponse(
+        course_audit_pdf(course=course, generated_by=request.user.email), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-{slugify(course.title) or course.pk}.pdf"'
     return response
 
 

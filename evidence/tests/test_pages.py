@@ -138,3 +138,18 @@ def test_another_organizations_course_evidence_is_404(trainer_client, other_orga
     assert trainer_client.get(f"/courses/{course.pk}/evidence/").status_code == 404
     assert trainer_client.get(f"/courses/{course.pk}/evidence/audit.csv").status_code == 404
     assert trainer_client.post(f"/courses/{course.pk}/evidence/refresh/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_audit_summary_pdf_names_every_student_their_standing_and_the_rules(trainer_client, organization):
+    from pypdf import PdfReader
+
+    course, sessions, enrolments = _course_with(organization, students=3, classes=2, minutes=lambda s, c: 90 * (s != 2))
+    CompletionRules.objects.create(organization=organization, course=course, credit_preset="cpe50")
+    response = trainer_client.get(f"/courses/{course.pk}/evidence/audit.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    for enrolment in enrolments:
+        assert enrolment.email in text
+    assert "completed: attended 2 of 2 classes" in text and "not completed: missed 2 of 2 classes" in text
+    assert "CPE credits" in text and "Week 2" in text and "(Europe/Berlin)" in text
