@@ -216,3 +216,20 @@ def test_the_admin_lists_certificates_without_the_signature(client, certificate)
     assert certificate.number in listing
     detail = client.get(f"/admin/certificates/certificate/{certificate.pk}/change/").content.decode()
     assert certificate.number in detail and certificate.signature not in detail
+
+
+@pytest.mark.django_db
+def test_the_verification_page_dates_are_the_organizations_days(client, enrolment, progress, monkeypatch, owner):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    organization = enrolment.organization
+    organization.timezone = "Asia/Tokyo"
+    organization.save()
+    late_in_utc = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # already December 1 in Tokyo
+    monkeypatch.setattr(timezone, "now", lambda: late_in_utc)
+    certificate = services.certificate_issue(enrolment=enrolment, progress=progress)
+    services.certificate_revoke(certificate=certificate, by=owner, reason="Exam retake pending")
+    page = _verify(client, certificate).content.decode()
+    assert "Revoked</strong> on December 1, 2026" in page and "December 1, 2026" in page.split("Issued")[1]
