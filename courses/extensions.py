@@ -64,6 +64,9 @@ portal_sections = _Registry("portal_sections")
 # provider(*, registrations) -> {registration_id: JoinInfo}
 join_info_providers = _Registry("join_info_providers")
 
+# provider(*, class_sessions) -> {class_session_id: JoinInfo}: how anyone joins (no one's personal link)
+class_join_info_providers = _Registry("class_join_info_providers")
+
 # provider(*, registration) -> bool: True when the provider sends the confirmation
 # email itself later (for example once a personal join link exists).
 confirmation_deferrers = _Registry("confirmation_deferrers")
@@ -90,6 +93,14 @@ enrolment_sections = _Registry("enrolment_sections")
 # loader(*, organization, stdout) run by `manage.py load_demo_data` after the base demo exists;
 # each must be idempotent.
 demo_data_loaders = _Registry("demo_data_loaders")
+
+
+def class_join_info_for(class_sessions):
+    found = {}
+    for provider in class_join_info_providers:
+        for class_id, info in provider(class_sessions=class_sessions).items():
+            found.setdefault(class_id, info)
+    return found
 
 
 def join_info_for(registrations):

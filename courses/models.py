@@ -259,6 +259,7 @@ class Registration(models.Model):
 class CalendarFeedKind(models.TextChoices):
     STUDENT = "student", "A student's classes"
     TRAINER = "trainer", "An organization's classes (no student details)"
+    STAKEHOLDER = "stakeholder", "For observers: upcoming classes with how to join, no participants"
 
 
 class CalendarFeed(models.Model):

@@ -1,10 +1,12 @@
+from datetime import timedelta
+
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orgs.access import get_for_org_or_404
 
-from .models import ClassSession, Course, Enrolment, Registration, RegistrationStatus
+from .models import CalendarFeed, ClassSession, Course, Enrolment, Registration, RegistrationStatus
 
 CONFIRMED = Q(registrations__status=RegistrationStatus.CONFIRMED)
 
@@ -89,10 +91,20 @@ def calendar_feed_classes(*, feed):
             .order_by("class_session__starts_at")
         )
         return registrations, [registration.class_session for registration in registrations]
-    class_sessions = list(
-        ClassSession.objects.filter(organization=feed.organization).select_related("course").order_by("starts_at")
-    )
-    return [], class_sessions
+    class_sessions = ClassSession.objects.filter(organization=feed.organization).select_related("course")
+    if feed.kind == "stakeholder":
+        class_sessions = class_sessions.filter(
+            status="scheduled", starts_at__gte=timezone.now() - STAKEHOLDER_FEED_PAST
+        )
+    return [], list(class_sessions.order_by("starts_at"))
+
+
+# A stakeholder feed keeps the last month's classes, then everything ahead.
+STAKEHOLDER_FEED_PAST = timedelta(days=30)
+
+
+def stakeholder_feed_of(*, organization):
+    return CalendarFeed.objects.filter(organization=organization, kind="stakeholder").first()
 
 
 def registrations_due_for_reminder(*, window_start, window_end, field):

@@ -632,8 +632,23 @@ def calendar_feed_get_or_create(*, user, organization=None):
     return feed
 
 
+def stakeholder_feed_create(*, organization, user):
+    """A new private link for observers; any earlier one stops working."""
+    with transaction.atomic():
+        CalendarFeed.objects.filter(organization=organization, kind=CalendarFeedKind.STAKEHOLDER).delete()
+        return CalendarFeed.objects.create(user=user, organization=organization, kind=CalendarFeedKind.STAKEHOLDER)
+
+
+def stakeholder_feed_revoke(*, organization):
+    CalendarFeed.objects.filter(organization=organization, kind=CalendarFeedKind.STAKEHOLDER).delete()
+
+
 def calendar_feed_render(*, feed):
     registrations, class_sessions = calendar_feed_classes(feed=feed)
+    if feed.kind == CalendarFeedKind.STAKEHOLDER:
+        # How anyone joins, never a student's own link; the feed names no participant.
+        joining = extensions.class_join_info_for(class_sessions)
+        return feed_ics(class_sessions, join_info_by_class=joining, name=f"{feed.organization.name}: sessions")
     join_by_class = {}
     if registrations:
         join_info = extensions.join_info_for(registrations)

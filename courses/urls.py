@@ -7,6 +7,7 @@ app_name = "courses"
 urlpatterns = [
     path("", views.course_list_view, name="course_list"),
     path("new/", views.course_create_view, name="course_create"),
+    path("calendar/stakeholders/", views.stakeholder_feed_view, name="stakeholder_feed"),
     path("<int:course_id>/", views.course_detail_view, name="course_detail"),
     path("<int:course_id>/edit/", views.course_edit_view, name="course_edit"),
     path("<int:course_id>/delete/", views.course_delete_view, name="course_delete"),

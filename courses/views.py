@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cohortstudio.ratelimits import PUBLIC_REGISTRATION_LIMIT, RateLimited, email_form_rate_limit
-from orgs.access import member_required
+from orgs.access import member_required, owner_required
 
 from . import extensions, selectors, services
 from .forms import BulkRegistrationForm, ClassSessionForm, CourseForm, RegistrationForm, add_validation_errors
@@ -396,6 +396,24 @@ def portal_login_view(request):
 
 
 # Calendar feeds ------------------------------------------------------------------
+
+
+@owner_required
+def stakeholder_feed_view(request):
+    """Owners share a private feed of the organization's sessions with observers; it can be revoked."""
+    feed = selectors.stakeholder_feed_of(organization=request.organization)
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.stakeholder_feed_revoke(organization=request.organization)
+            messages.success(request, "The stakeholder link is revoked: calendars subscribed to it stop updating.")
+        else:
+            services.stakeholder_feed_create(organization=request.organization, user=request.user)
+            messages.success(
+                request, "A new stakeholder link is ready." + (" The previous one no longer works." if feed else "")
+            )
+        return redirect("courses:stakeholder_feed")
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else None
+    return render(request, "courses/stakeholder_feed.html", {"feed": feed, "feed_url": feed_url})
 
 
 def calendar_feed_view(request, token):

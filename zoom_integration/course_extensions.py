@@ -107,6 +107,21 @@ def join_info(*, registrations):
     return found
 
 
+def class_join_info(*, class_sessions):
+    """The meeting's own link per class (for observers' feeds): no student's personal link."""
+    return {
+        meeting.class_session_id: JoinInfo(
+            url=meeting.join_url,
+            meeting_id=meeting.formatted_meeting_id,
+            passcode=meeting.password,
+            label="Join on Zoom",
+        )
+        for meeting in ZoomMeeting.objects.filter(
+            class_session__in=[c.pk for c in class_sessions], status=MeetingStatus.READY
+        ).exclude(join_url="")
+    }
+
+
 def zoom_panel(*, request, class_session):
     if not class_session.is_virtual and not ZoomMeeting.objects.filter(class_session=class_session).exists():
         return None
@@ -124,4 +139,5 @@ def register():
     extensions.registration_hooks.register(registration_hook)
     extensions.confirmation_deferrers.register(registrants.registrant_takes_confirmation)
     extensions.join_info_providers.register(join_info)
+    extensions.class_join_info_providers.register(class_join_info)
     extensions.class_panels.register(zoom_panel)

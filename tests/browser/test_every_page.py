@@ -169,6 +169,7 @@ def _pages(world):
             f"/courses/classes/{class_id}/zoom/replace/",
             f"/courses/classes/{class_id}/zoom/summary/{world['summary'].pk}/delete/",
             "/settings/organization/",
+            "/courses/calendar/stakeholders/",
             "/settings/members/",
             f"/settings/members/{world['trainer_membership'].pk}/remove/",
             "/settings/zoom/",
