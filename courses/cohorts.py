@@ -30,8 +30,8 @@ from .services import (
     classes_added_announce,
     enrolled_register,
     enrolment_message,
+    people_pasted,
     person_clean,
-    person_line_parse,
     registration_confirm,
     registration_for_enrolment,
     student_for_email,
@@ -289,20 +289,14 @@ class BulkEnrolResult:
 def enrolments_bulk_create(*, course, text):
     """A trainer pastes many: one line each, as for a class (`Name <email>` or `first,last,email`)."""
     result = BulkEnrolResult()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        if number == 1 and line.lower().replace(" ", "").startswith(("first,last", "firstname,lastname")):
-            continue
-        try:
-            first, last, email = person_line_parse(line)
-            enrolment = enrolment_create(
-                course=course, first_name=first, last_name=last, email=email, waitlist=True, by="trainer"
-            )
-        except ValidationError as error:
-            result.errors.append((number, line.strip(), " ".join(error.messages)))
-            continue
+
+    def add(first, last, email):
+        enrolment = enrolment_create(
+            course=course, first_name=first, last_name=last, email=email, waitlist=True, by="trainer"
+        )
         (result.waitlisted if enrolment.is_waitlisted else result.enrolled).append(enrolment)
+
+    result.errors = people_pasted(text, add)
     return result
 
 

@@ -171,7 +171,26 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Enrolment(models.Model):
+class SeatHolder:
+    """What a registration and an enrolment share: a named student holding a seat, or a place in line."""
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_confirmed(self):
+        return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def is_waitlisted(self):
+        return self.status == RegistrationStatus.WAITLISTED
+
+
+class Enrolment(SeatHolder, models.Model):
     """A student in a whole course: registered for every class of it that has not started, and every class added."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="enrolments")
@@ -194,23 +213,8 @@ class Enrolment(models.Model):
         ]
         indexes = [models.Index(fields=["course", "status", "waitlisted_at"])]
 
-    def __str__(self):
-        return f"{self.full_name} <{self.email}>"
 
-    @property
-    def full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
-
-    @property
-    def is_confirmed(self):
-        return self.status == RegistrationStatus.CONFIRMED
-
-    @property
-    def is_waitlisted(self):
-        return self.status == RegistrationStatus.WAITLISTED
-
-
-class Registration(models.Model):
+class Registration(SeatHolder, models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="registrations")
     class_session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="registrations")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
@@ -239,21 +243,6 @@ class Registration(models.Model):
             models.Index(fields=["class_session", "status"]),
             models.Index(fields=["class_session", "status", "waitlisted_at"], name="registration_waitlist"),
         ]
-
-    def __str__(self):
-        return f"{self.full_name} <{self.email}>"
-
-    @property
-    def full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
-
-    @property
-    def is_confirmed(self):
-        return self.status == RegistrationStatus.CONFIRMED
-
-    @property
-    def is_waitlisted(self):
-        return self.status == RegistrationStatus.WAITLISTED
 
 
 class CalendarFeedKind(models.TextChoices):

@@ -507,20 +507,31 @@ def person_line_parse(line):
     raise ValidationError("Use “Name <email>” or “first,last,email”.")
 
 
-def registrations_bulk_create(*, class_session, text):
-    result = BulkResult()
+def people_pasted(text, add):
+    """Call `add(first, last, email)` for each pasted line (a CSV header skipped); [(number, line, message)] of the
+    lines refused, by the parser or by `add`."""
+    errors = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if number == 1 and line.lower().replace(" ", "").startswith(("first,last", "firstname,lastname")):
             continue
         try:
-            first, last, email = person_line_parse(line)
-            result.created.append(
-                registration_create(class_session=class_session, first_name=first, last_name=last, email=email)
-            )
+            add(*person_line_parse(line))
         except ValidationError as error:
-            result.errors.append((number, line.strip(), " ".join(error.messages)))
+            errors.append((number, line.strip(), " ".join(error.messages)))
+    return errors
+
+
+def registrations_bulk_create(*, class_session, text):
+    result = BulkResult()
+
+    def add(first, last, email):
+        result.created.append(
+            registration_create(class_session=class_session, first_name=first, last_name=last, email=email)
+        )
+
+    result.errors = people_pasted(text, add)
     return result
 
 
