@@ -108,3 +108,12 @@ def test_make_test_collects_every_app_s_tests():
     testpaths = set(parser["pytest"]["testpaths"].split())
     with_tests = {path.parent.name for path in root.glob("*/tests/__init__.py")}
     assert with_tests - testpaths == set()
+
+
+def test_the_readme_documents_every_setting_read_from_the_environment():
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    read = set(re.findall(r'env\.\w+\("([A-Z][A-Z0-9_]+)"', (root / "cohortstudio" / "settings.py").read_text()))
+    readme = (root / "README.md").read_text()
+    assert read and not {name for name in read if f"`{name}`" not in readme}
