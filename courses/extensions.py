@@ -81,6 +81,10 @@ class_session_hooks = _Registry("class_session_hooks")
 # hooks(*, registration, event) run after commit; event is "confirmed" or "cancelled".
 registration_hooks = _Registry("registration_hooks")
 
+# provider(*, organization, class_session, starts_at, ends_at, virtual, options) -> [message]: reasons a class at
+# that time collides with another (for example one Zoom host running two meetings at once); the form warns first.
+schedule_conflict_checkers = _Registry("schedule_conflict_checkers")
+
 # provider(*, class_session) -> list[(label, value)]: questions to ask before cancelling/deleting
 class_delete_options = _Registry("class_delete_options")
 
@@ -93,6 +97,10 @@ enrolment_sections = _Registry("enrolment_sections")
 # loader(*, organization, stdout) run by `manage.py load_demo_data` after the base demo exists;
 # each must be idempotent.
 demo_data_loaders = _Registry("demo_data_loaders")
+
+
+def schedule_conflicts_for(**context):
+    return [message for checker in schedule_conflict_checkers for message in checker(**context)]
 
 
 def class_join_info_for(class_sessions):

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
@@ -55,8 +56,14 @@ class ClassSessionForm(forms.Form):
         help_text="The address for an in-person class, or notes for students.",
     )
     capacity = forms.IntegerField(min_value=1, initial=30, help_text="How many students can register.")
+    confirm_overlap = forms.BooleanField(
+        label="Save anyway",
+        required=False,
+        widget=forms.HiddenInput,  # shown as a checkbox once there is an overlap to confirm
+    )
 
     def __init__(self, *args, organization, class_session=None, **kwargs):
+        self.organization, self.class_session = organization, class_session
         if class_session is not None:
             kwargs.setdefault(
                 "initial",
@@ -93,7 +100,26 @@ class ClassSessionForm(forms.Form):
                 self.add_error("starts_at_local", f"Choose a date between the year 2000 and {latest}.")
                 return cleaned
             cleaned["starts_at"] = timezone.make_aware(naive, zoneinfo.ZoneInfo(zone_name))
+            self._overlaps_check(cleaned)
         return cleaned
+
+    def _overlaps_check(self, cleaned):
+        """Warn before saving a class at the same time as another its host runs (one host, one meeting at a time)."""
+        if "duration_minutes" not in cleaned or cleaned.get("confirm_overlap"):
+            return
+        conflicts = extensions.schedule_conflicts_for(
+            organization=self.organization,
+            class_session=self.class_session,
+            starts_at=cleaned["starts_at"],
+            ends_at=cleaned["starts_at"] + timedelta(minutes=cleaned["duration_minutes"]),
+            virtual=cleaned.get("delivery_mode") == DeliveryMode.VIRTUAL,
+            options={name: cleaned.get(name) for name in self.extension_field_names},
+        )
+        if conflicts:
+            self.fields["confirm_overlap"].widget = forms.CheckboxInput()
+            self.fields["confirm_overlap"].help_text = "Tick to save the class at this time all the same."
+            for conflict in conflicts:
+                self.add_error(None, conflict)
 
     def session_values(self):
         data = self.cleaned_data

@@ -49,6 +49,40 @@ def class_session_hook(*, class_session, event, changes, options):
             jobs.meeting_delete(organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id)
 
 
+def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options):
+    """The connected Zoom user hosts every meeting: two at once would collide at class time."""
+    if not virtual:
+        return []
+    on_zoom = options.get(CREATE_MEETING_FIELD) or (
+        class_session is not None and ZoomMeeting.objects.filter(class_session=class_session).exists()
+    )
+    if not on_zoom:
+        return []
+    others = (
+        ZoomMeeting.objects.filter(
+            organization=organization,
+            status__in=[MeetingStatus.READY, MeetingStatus.CREATING],
+            class_session__status="scheduled",
+            class_session__starts_at__lt=ends_at,
+        )
+        .exclude(class_session=class_session)
+        .select_related("class_session")
+    )
+    if class_session is not None and class_session.series_id:
+        # Classes of one recurring meeting never run at once: they are its occurrences.
+        others = others.exclude(class_session__series=class_session.series_id)
+    messages = []
+    for meeting in others:
+        other = meeting.class_session
+        if other.ends_at <= starts_at:
+            continue
+        messages.append(
+            f"“{other.title}” ({other.local_starts_at:%a %b %-d, %H:%M}–{other.local_ends_at:%H:%M} {other.timezone}) "
+            "is on Zoom at the same time, with the same host: a Zoom host runs one meeting at a time."
+        )
+    return messages
+
+
 def class_delete_options(*, class_session):
     meeting = ZoomMeeting.objects.filter(class_session=class_session, status=MeetingStatus.READY).first()
     if meeting is None:
@@ -136,6 +170,7 @@ def register():
     extensions.class_form_fields.register(class_form_fields)
     extensions.class_session_hooks.register(class_session_hook)
     extensions.class_delete_options.register(class_delete_options)
+    extensions.schedule_conflict_checkers.register(schedule_conflicts)
     extensions.registration_hooks.register(registration_hook)
     extensions.confirmation_deferrers.register(registrants.registrant_takes_confirmation)
     extensions.join_info_providers.register(join_info)
