@@ -1,8 +1,13 @@
 """Webhook handlers that turn Zoom's meeting and participant events into attendance (see attendance_bridge).
 
-Imported by `ZoomIntegrationConfig.ready()`. Each handler costs a few
-queries: the meeting, the registrant when Zoom names one, and the attendance
-refresh of that one participant (of the meeting's run, for meeting.ended).
+Imported by `ZoomIntegrationConfig.ready()`. A drain hands the participant
+events of a claimed batch to `participant_events` together: each class
+meeting is looked up once, and each class's events are applied in one
+transaction (`attendance_sync.presence_from_participant_events`), so a batch
+of one class costs a dozen queries whatever its size. Alone (a replay, a
+retry) an event costs a few more than its share: the meeting, the
+registrant, the refresh of that one participant (of the meeting's run, for
+meeting.ended).
 """
 
 import logging
@@ -19,20 +24,58 @@ from ..constants import (
     EVENT_PARTICIPANT_LEFT,
     FEATURE_ATTENDANCE,
 )
-from ..inbox.dispatch import EventIgnored, register
+from ..inbox.dispatch import EventIgnored, register, register_batch
 from .lookup import meeting_for_event
 
 logger = logging.getLogger(__name__)
 
+PARTICIPANT_EVENT_KINDS = {EVENT_PARTICIPANT_JOINED: SignalKind.JOIN, EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE}
+
+
+@register_batch(EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT)
+def participant_events(*, contexts):
+    """Apply a batch's participant events, class by class; one outcome per context, in order."""
+    outcomes = [None] * len(contexts)
+    meetings, by_meeting = {}, {}
+    for index, context in enumerate(contexts):
+        zoom_object = context.object
+        instance = (context.organization.pk, *(str(zoom_object.get(field)) for field in ("id", "uuid", "start_time")))
+        if instance not in meetings:
+            try:
+                meetings[instance] = meeting_for_event(context)
+            except EventIgnored as ignored:
+                meetings[instance] = ignored
+        meeting = meetings[instance]
+        if isinstance(meeting, EventIgnored):
+            outcomes[index] = meeting
+        else:
+            by_meeting.setdefault(meeting.pk, (meeting, []))[1].append(index)
+    for meeting, indexes in by_meeting.values():
+        events = [
+            (
+                contexts[index].object,
+                PARTICIPANT_EVENT_KINDS[contexts[index].event.event_type],
+                contexts[index].event.event_ts,
+            )
+            for index in indexes
+        ]
+        try:
+            results = attendance_sync.presence_from_participant_events(meeting=meeting, events=events)
+        except Exception as error:  # the drain applies these events one by one, so one bad event fails alone
+            results = [error] * len(indexes)
+        for index, result in zip(indexes, results, strict=True):
+            unusable = isinstance(result, attendance_sync.PresenceUnusable)
+            outcomes[index] = EventIgnored(str(result)) if unusable else result
+    return outcomes
+
 
 def _participant_event(context, kind):
     meeting = meeting_for_event(context)
-    try:
-        attendance_sync.presence_from_participant_event(
-            meeting=meeting, zoom_object=context.object, kind=kind, event_time=context.event.event_ts
-        )
-    except attendance_sync.PresenceUnusable as error:
-        raise EventIgnored(str(error)) from None
+    outcome = attendance_sync.presence_from_participant_events(
+        meeting=meeting, events=[(context.object, kind, context.event.event_ts)]
+    )[0]
+    if outcome is not None:
+        raise EventIgnored(str(outcome))
 
 
 def _meeting_event(context, kind):
