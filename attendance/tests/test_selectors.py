@@ -78,7 +78,7 @@ def test_fixed_number_of_queries_for_5_or_500_students(course, trainer, read):
     _populate(small, 5, trainer)
     _populate(large, 500, trainer)
 
-    assert _queries(small, read) == _queries(large, read) == 4
+    assert _queries(small, read) == _queries(large, read) == 5
 
 
 def test_section_rows_unmatched_and_counts(class_session, ada, grace, trainer, signal):
