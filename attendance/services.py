@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import astuple, dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -434,13 +434,31 @@ def _records_refresh(*, class_session, registration_ids):
 
 
 def _rows_update(model, rows, fields):
-    """Write these fields of these rows. A join or leave changes one row, and for one row a plain UPDATE is much
-    cheaper to build than bulk_update's CASE per field; a meeting's end changes many at once."""
+    """Write these fields of these rows. A join or leave changes one row: a plain UPDATE. A batch changes many:
+    one UPDATE ... FROM (VALUES ...) on PostgreSQL, which costs about nothing to build where bulk_update's CASE
+    per field and row takes longer to compose than the database takes to run it."""
     rows = list(rows)
     if len(rows) == 1:
         rows[0].save(update_fields=fields)
-    elif rows:
+    elif rows and connection.vendor != "postgresql":
         model.objects.bulk_update(rows, fields)
+    elif rows:
+        quote = connection.ops.quote_name
+        pk = model._meta.pk
+        columns = [pk, *(model._meta.get_field(name) for name in fields)]
+        row_sql = "(" + ", ".join(f"%s::{column.db_type(connection)}" for column in columns) + ")"
+        names = ", ".join(quote(column.column) for column in columns)
+        assignments = ", ".join(f"{quote(column.column)} = v.{quote(column.column)}" for column in columns[1:])
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
+            f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({names}) "
+            f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+        )
+        params = [
+            column.get_db_prep_save(getattr(row, column.attname), connection) for row in rows for column in columns
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def attendance_source_purge(*, organization, source, dry_run=False):

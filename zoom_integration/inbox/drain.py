@@ -129,6 +129,14 @@ def _webhook_events_handle(events, handled=None):
     for context in contexts:
         _outcome_apply(context.event, context, outcomes[context.event.pk], now=finished_at)
     _outcomes_save(events)
+    processed = [event.pk for event in events if event.state == WebhookState.PROCESSED]
+    if processed:  # one line a batch: at the top of the hour a line an event costs more than the event
+        logger.info(
+            "zoom webhook events processed: %d of %d claimed (ids %s)",
+            len(processed),
+            len(events),
+            ",".join(map(str, processed)),
+        )
     return events
 
 
@@ -188,7 +196,7 @@ def _outcome_apply(event, context, outcome, *, now):
         )
         event.state = WebhookState.FAILED
         event.error = f"{type(outcome).__name__}: {outcome}"
-    if event.state != WebhookState.RECEIVED:
+    if event.state not in (WebhookState.RECEIVED, WebhookState.PROCESSED):
         logger.info("zoom webhook event %s %s -> %s", event.pk, event.event_type, event.state)
 
 
