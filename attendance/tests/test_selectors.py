@@ -199,3 +199,30 @@ def test_presence_never_closed_stops_counting_at_the_scheduled_end(course):
     )
     (row,) = selectors.attendance_for_class(class_session=class_session).rows
     assert (row.minutes, row.share_percent, row.attended) == (60, 66, False)
+
+
+def test_the_class_page_summary_counts_as_the_report_does(class_session, ada, grace, trainer, signal):
+    signal("session_start", 0)
+    signal("join", 1, participant="ada", registration=ada)
+    signal("leave", 80, participant="ada", registration=ada)
+    signal("join", 2, participant="guest", display_name="Guest")
+    services.attendance_override_set(registration=grace, status="absent", reason="Left early", by=trainer)
+    RegistrationFactory(class_session=class_session, status="cancelled")
+    loaded = selectors.class_session_for_attendance(
+        organization=class_session.organization, class_session_id=class_session.pk
+    )
+
+    report = selectors.attendance_for_class(class_session=loaded)
+    summary = selectors.attendance_summary_for_class(class_session=loaded)
+
+    assert (
+        (summary.registered_count, summary.attended_count, summary.joined_count, summary.unmatched_count)
+        == (
+            report.registered_count,
+            report.attended_count,
+            report.joined_count,
+            len(report.unmatched),
+        )
+        == (2, 1, 1, 1)
+    )
+    assert summary.threshold_percent == report.threshold_percent
