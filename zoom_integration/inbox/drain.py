@@ -26,6 +26,7 @@ from ..tuning import (
     LAST_WEBHOOK_RESOLUTION,
     WEBHOOK_CLAIM,
     WEBHOOK_DRAIN_BATCH,
+    WEBHOOK_DRAIN_HELPER_FROM,
     WEBHOOK_DRAIN_HELPERS,
     WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS,
     WEBHOOK_DRAIN_PENDING_KEY,
@@ -278,7 +279,7 @@ def webhook_events_drain(*, publish_drain, kind=DRAIN_FIRST):
     A first drain lets go of the pending flag before its first batch, so an event stored after
     that asks for a new drain; a web process that saw the flag may still skip asking for up to
     WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS, hence one more look that long after this drain ends.
-    A backlog larger than a batch brings helpers, up to WEBHOOK_DRAIN_HELPERS at once.
+    A batch of WEBHOOK_DRAIN_HELPER_FROM events or more brings helpers, up to WEBHOOK_DRAIN_HELPERS at once.
     `publish_drain(kind=..., countdown=...)` queues another drain task. Returns how many events were processed.
     """
     if kind == DRAIN_FIRST:
@@ -293,7 +294,8 @@ def webhook_events_drain(*, publish_drain, kind=DRAIN_FIRST):
         events = webhook_events_claim(limit=WEBHOOK_DRAIN_BATCH)
         if not events:
             break
-        if kind != DRAIN_HELPER and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
+        backlog = len(events) >= min(WEBHOOK_DRAIN_BATCH, WEBHOOK_DRAIN_HELPER_FROM)
+        if kind != DRAIN_HELPER and backlog and helpers < WEBHOOK_DRAIN_HELPERS:
             helpers += 1
             publish_drain(kind=DRAIN_HELPER)
         with _claims_renewed(events) as handled:
