@@ -348,7 +348,14 @@ def _canonical_order(signal):
 
 
 def _email_matches(*, class_session, signals):
-    emails = {signal.email.lower() for group in signals for signal in group if signal.email}
+    # A participant the meeting tool identified is matched by that, never by email: only the others' are looked up.
+    emails = {
+        signal.email.lower()
+        for group in signals
+        if not any(signal.registration_id for signal in group)
+        for signal in group
+        if signal.email
+    }
     if not emails:
         return {}
     return dict(

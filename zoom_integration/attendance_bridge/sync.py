@@ -94,13 +94,32 @@ def _participant_signal(*, meeting, zoom_object, kind, event_time):
     }
 
 
-def presence_from_participant_events(*, meeting, events):
+def registrations_of_events(*, meetings, zoom_objects):
+    """{meeting pk: {registrant_id: registration}} for the registrants these participant events name, in one query."""
+    registrant_ids = set()
+    for zoom_object in zoom_objects:
+        participant = zoom_object.get("participant") if isinstance(zoom_object.get("participant"), dict) else {}
+        if participant.get("registrant_id"):
+            registrant_ids.add(str(participant["registrant_id"]))
+    found = {}
+    if not registrant_ids or not meetings:
+        return found
+    class_of = {meeting.pk: meeting.class_session_id for meeting in meetings}
+    for registrant in ZoomRegistrant.objects.filter(
+        meeting__in=meetings, registrant_id__in=registrant_ids
+    ).select_related("registration"):
+        if registrant.registration.class_session_id == class_of[registrant.meeting_id]:
+            found.setdefault(registrant.meeting_id, {})[registrant.registrant_id] = registrant.registration
+    return found
+
+
+def presence_from_participant_events(*, meeting, events, registrations=None):
     """Record a batch of `meeting`'s meeting.participant_joined / _left events together.
 
     `events` are `(zoom_object, kind, event_time)` (`kind` "join" or "leave"). The registrants Zoom names are
-    looked up at once and the signals recorded in one `presence_signals_record` call, so the batch costs a
-    few queries whatever its size. Returns one outcome per event, in order: None when recorded, else the
-    PresenceUnusable that says why it was not.
+    looked up at once (unless given, as `registrations_of_events` finds them) and the signals recorded in one
+    `presence_signals_record` call, so the batch costs a few queries whatever its size. Returns one outcome per
+    event, in order: None when recorded, else the PresenceUnusable that says why it was not.
     """
     outcomes, signals = [], []
     for zoom_object, kind, event_time in events:
@@ -112,9 +131,10 @@ def presence_from_participant_events(*, meeting, events):
             outcomes.append(error)
         else:
             outcomes.append(None)
-    registrations = _registrations_by_registrant_id(
-        meeting=meeting, registrant_ids=[signal["registration"] for signal in signals]
-    )
+    if registrations is None:
+        registrations = _registrations_by_registrant_id(
+            meeting=meeting, registrant_ids=[signal["registration"] for signal in signals]
+        )
     for signal in signals:
         signal["registration"] = registrations.get(signal["registration"])
     attendance_services.presence_signals_record(class_session=meeting.class_session, signals=signals)

@@ -25,7 +25,7 @@ from ..constants import (
     FEATURE_ATTENDANCE,
 )
 from ..inbox.dispatch import EventIgnored, register, register_batch
-from .lookup import meeting_for_event
+from .lookup import meeting_for_event, meetings_for_events
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +34,22 @@ PARTICIPANT_EVENT_KINDS = {EVENT_PARTICIPANT_JOINED: SignalKind.JOIN, EVENT_PART
 
 @register_batch(EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT)
 def participant_events(*, contexts):
-    """Apply a batch's participant events, class by class; one outcome per context, in order."""
+    """Apply a batch's participant events, class by class; one outcome per context, in order.
+
+    The batch's meetings are read in one query and the registrants Zoom names in another, whatever the number
+    of classes; then each class's events are applied in a transaction of its own.
+    """
     outcomes = [None] * len(contexts)
-    meetings, by_meeting = {}, {}
-    for index, context in enumerate(contexts):
-        zoom_object = context.object
-        instance = (context.organization.pk, *(str(zoom_object.get(field)) for field in ("id", "uuid", "start_time")))
-        if instance not in meetings:
-            try:
-                meetings[instance] = meeting_for_event(context)
-            except EventIgnored as ignored:
-                meetings[instance] = ignored
-        meeting = meetings[instance]
+    by_meeting = {}
+    for index, meeting in enumerate(meetings_for_events(contexts)):
         if isinstance(meeting, EventIgnored):
             outcomes[index] = meeting
         else:
             by_meeting.setdefault(meeting.pk, (meeting, []))[1].append(index)
+    registrations = attendance_sync.registrations_of_events(
+        meetings=[meeting for meeting, _ in by_meeting.values()],
+        zoom_objects=[contexts[index].object for _, indexes in by_meeting.values() for index in indexes],
+    )
     for meeting, indexes in by_meeting.values():
         events = [
             (
@@ -60,7 +60,9 @@ def participant_events(*, contexts):
             for index in indexes
         ]
         try:
-            results = attendance_sync.presence_from_participant_events(meeting=meeting, events=events)
+            results = attendance_sync.presence_from_participant_events(
+                meeting=meeting, events=events, registrations=registrations.get(meeting.pk, {})
+            )
         except Exception as error:  # the drain applies these events one by one, so one bad event fails alone
             results = [error] * len(indexes)
         for index, result in zip(indexes, results, strict=True):

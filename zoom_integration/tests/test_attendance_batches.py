@@ -189,3 +189,26 @@ def test_an_event_the_batch_cannot_apply_fails_alone_and_the_rest_are_applied(
     states = list(WebhookEvent.objects.values_list("state", flat=True))
     assert states.count("failed") == 1
     assert states.count("processed") == len(events) - 1
+
+
+def test_a_batch_spanning_many_classes_reads_their_meetings_and_registrants_once(organization):
+    connection = ZoomConnectionFactory(organization=organization)
+    classes = [
+        one_class_batch_stored(organization, connection, zoom_meeting_id=86000000000 + number, students=2)[0]
+        for number in range(10)
+    ]
+
+    with CaptureQueriesContext(db_connection) as queries:
+        assert drained() == 40
+
+    for class_session in classes:
+        all_applied_of(class_session, 2)
+    meeting_reads = [query for query in queries if 'FROM "zoom_integration_zoommeeting"' in query["sql"]]
+    registrant_reads = [query for query in queries if 'FROM "zoom_integration_zoomregistrant"' in query["sql"]]
+    assert (len(meeting_reads), len(registrant_reads)) == (1, 1)
+    print("queries for 10 classes", len(queries))
+    assert len(queries) <= 10 * 12 + 12
+
+
+def all_applied_of(class_session, students):
+    assert class_session.attendance_records.filter(seconds_present=3600).count() == students
