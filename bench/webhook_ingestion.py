@@ -161,7 +161,9 @@ def main():
     alone_ratios = [rate(outcomes[WEBHOOK_ALONE]) / rate(outcomes[TRIVIAL]) for outcomes in saturation]
     shared_ratios = [rate(outcomes[WEBHOOK_SHARED]) / rate(outcomes[TRIVIAL]) for outcomes in saturation]
     alone_ratio, shared_ratio = statistics.median(alone_ratios), statistics.median(shared_ratios)
-    saturation_failures = sum(outcome.failures for outcomes in saturation for outcome in outcomes.values())
+    saturation_failures = sum(
+        outcome.failures for outcomes in saturation for phase, outcome in outcomes.items() if phase != TRIVIAL
+    )
     p99_holds = p99 is not None and p99 < P99_LIMIT and offered.failures == 0 and stored == offered.ok
     ratio_holds = alone_ratio >= RATIO_LIMIT and saturation_failures == 0
     state_text = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
@@ -219,7 +221,7 @@ processing them on the same 2 CPUs. After each webhook phase the worker catches 
 ### Must hold (issues 8 and 18)
 
 - p99 under {P99_LIMIT * 1000:.0f} ms at {OFFERED_RATE}/s offered, with the worker processing on the same CPUs, no error and every accepted event stored: **{"holds" if p99_holds else "DOES NOT HOLD"}** (p99 {ms(p99)}, {offered.failures} errors, {stored}/{offered.ok} stored)
-- the endpoint alone at least {RATIO_LIMIT} of the trivial view's requests/s (median over rounds): **{"holds" if ratio_holds else "DOES NOT HOLD"}** (median ratio {alone_ratio:.2f}, {saturation_failures} errors)
+- the endpoint alone at least {RATIO_LIMIT} of the trivial view's requests/s (median over rounds): **{"holds" if ratio_holds else "DOES NOT HOLD"}** (median ratio {alone_ratio:.2f}, {saturation_failures} webhook errors)
 
 With the worker processing on the same two CPUs the ratio is {shared_ratio:.2f}: each event then also costs its
 processing (claiming, looking the connection up, recording the outcome) on the CPUs that serve the requests.

@@ -130,12 +130,14 @@ def requests_file(requests):
     return name
 
 
-def wrk_run(*, port, requests_path, connections, seconds, threads=WRK_THREADS, rate=None):
+def wrk_run(*, port, requests_path, connections, seconds, threads=WRK_THREADS):
     """Run wrk against 127.0.0.1:`port` for `seconds` with the prepared requests (closed loops)."""
     wrk = wrk_ensure()
     script = Path(tempfile.gettempdir()) / "cohortstudio-wrk.lua"
     script.write_text(_LUA)
-    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+    # A slow answer is a latency, not a failure: wrk's default (2 s) would count a thread queued behind others.
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    command += ["-s", str(script)]
     command.append(f"http://{HOST}:{port}/")
     env = {**os.environ, "WRK_REQUESTS": requests_path, "WRK_THREADS": str(threads)}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 120)
