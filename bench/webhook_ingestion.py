@@ -94,7 +94,7 @@ def _state_counts(tag):
 def _prepared(stack, phase):
     """The phase's requests in a file for wrk, and the tag of its webhooks (None for the trivial view)."""
     if phase == TRIVIAL:
-        factory, count = loadgen.TrivialRequests(), 1
+        factory, count = loadgen.TrivialRequests(), 100  # the same body; every wrk thread needs some
     else:
         factory, count = loadgen.ParticipantJoinedRequests(secret=stack.webhook_secret), SATURATION_PREPARED
     requests = []

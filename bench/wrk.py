@@ -53,6 +53,7 @@ function init(args)
     index = index + 1
   end
   file:close()
+  assert(#requests > 0, "each wrk thread needs at least one prepared request")
   position = 0
 end
 
