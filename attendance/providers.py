@@ -11,7 +11,7 @@ def attendance_class_panel(*, request, class_session):
     """ "Attended / registered" on the class page, once the class has started or anything was recorded."""
     if not class_session.has_started and not selectors.attendance_has_data(class_session=class_session):
         return None
-    attendance = selectors.attendance_for_class(class_session=class_session)
+    attendance = selectors.attendance_summary_for_class(class_session=class_session)
     return Panel(
         template="attendance/class_panel.html",
         context={"class_session": class_session, "attendance": attendance},

@@ -160,6 +160,21 @@ def finality_wait(*, class_session, started, timeout):
     return None
 
 
+def applied_rate():
+    """(participant events processed, seconds from the first to the last one processed, events/s)."""
+    from django.db.models import Max, Min
+
+    from zoom_integration.models import WebhookEvent, WebhookState
+
+    processed = WebhookEvent.objects.filter(state=WebhookState.PROCESSED, event_type__startswith="meeting.participant")
+    span = processed.aggregate(first=Min("processed_at"), last=Max("processed_at"))
+    count = processed.count()
+    if not count or span["first"] is None:
+        return count, None, None
+    seconds = (span["last"] - span["first"]).total_seconds()
+    return count, seconds, (count / seconds if seconds else None)
+
+
 def attendance_compare(*, class_session, expected_seconds):
     from attendance.models import AttendanceRecord
 
@@ -220,6 +235,7 @@ def main():
         final_at = finality_wait(class_session=class_session, started=started, timeout=FINALITY_TIMEOUT)
         final_seconds = None if final_at is None else final_at - started
         states = dict(WebhookEvent.objects.order_by().values_list("state").annotate(count=Count("id")))
+        applied = applied_rate()
         mismatches = attendance_compare(class_session=class_session, expected_seconds=burst.expected_seconds)
         failed = states.get(WebhookState.FAILED, 0)
 
@@ -235,6 +251,13 @@ def main():
             f"{registration_id}: expected {want}, recorded {got}" for registration_id, want, got in mismatches[:3]
         )
     )
+    applied_count, applied_seconds, applied_per_second = applied
+    applied_text = (
+        f"{applied_count} in {applied_seconds:.1f} s from the first to the last processed: "
+        f"**{applied_per_second:.0f} events/s** (while the burst still arrived, on the same CPUs)"
+        if applied_per_second
+        else f"{applied_count}"
+    )
     body = f"""
 {STUDENTS} students, all pre-registered, join within the meeting's first minute, leave and rejoin one to three
 times and are still in when the meeting ends. The burst is delivered as Zoom does: in time order except
@@ -249,6 +272,7 @@ processing meanwhile. Seed {SEED}.
 | errors | {outcome.failures} ({outcome.describe_failures()}) |
 | endpoint latency p50 / p99 / max | {ms(p50)} / {ms(p99)} / {ms(max(outcome.latencies, default=None))} |
 | **time from the first POST until attendance is final** | **{final_text}** |
+| participant events applied by the worker | {applied_text} |
 | stored events by state | {state_text} |
 | attendance checked | {mismatch_text} |
 """

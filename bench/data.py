@@ -29,8 +29,8 @@ ZOOM_ACCOUNT_ID = "benchAccountA1b2C3d4E5"
 ZOOM_HOST_ID = "benchHostZ9y8X7w6V5u4"
 
 
-def organization_with_trainer(*, name):
-    """An organization whose Zoom is connected, and a signed-up trainer of it."""
+def organization_with_trainer(*, name, zoom_user_id=ZOOM_HOST_ID, zoom_account_id=ZOOM_ACCOUNT_ID):
+    """An organization whose Zoom is connected (as `zoom_user_id` of `zoom_account_id`), and a trainer of it."""
     User = get_user_model()
     with transaction.atomic():
         organization = Organization.objects.create(name=name, slug=f"bench-{secrets.token_hex(4)}", timezone="UTC")
@@ -41,8 +41,8 @@ def organization_with_trainer(*, name):
         Membership.objects.create(organization=organization, user=trainer, role=Role.TRAINER)
         connection = ZoomConnection(
             organization=organization,
-            zoom_user_id=ZOOM_HOST_ID,
-            zoom_account_id=ZOOM_ACCOUNT_ID,
+            zoom_user_id=zoom_user_id,
+            zoom_account_id=zoom_account_id,
             zoom_email="host@bench.example.com",
             account_type=2,
             status=ConnectionStatus.CONNECTED,
@@ -59,7 +59,9 @@ def organization_with_trainer(*, name):
     return organization, trainer
 
 
-def class_with_students(*, organization, students, starts_at, zoom_meeting_id, title="Week 3: Schedule management"):
+def class_with_students(
+    *, organization, students, starts_at, zoom_meeting_id, title="Week 3: Schedule management", host_id=ZOOM_HOST_ID
+):
     """A virtual class of `students` confirmed registrations, each pre-registered on the class's Zoom meeting."""
     User = get_user_model()
     with transaction.atomic():
@@ -98,7 +100,7 @@ def class_with_students(*, organization, students, starts_at, zoom_meeting_id, t
             status=MeetingStatus.READY,
             zoom_meeting_id=zoom_meeting_id,
             zoom_uuid=f"{secrets.token_urlsafe(16)}==",
-            host_id=ZOOM_HOST_ID,
+            host_id=host_id,
             join_url=f"https://zoom.us/j/{zoom_meeting_id}",
             registration_url=f"https://zoom.us/meeting/register/{zoom_meeting_id}",
             password="123456",

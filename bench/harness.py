@@ -248,10 +248,12 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{log_tail(process)}")
 
-    def start_worker(self):
+    def start_worker(self, *, name="celery-worker", node=None):
+        """A Celery worker as the Procfile runs it; `node` names a second one apart (as on another machine)."""
         # Web before background work: on one small machine the worker yields the CPU to gunicorn,
         # as it would run on machines of its own in a deployment.
-        process = self._spawn("celery-worker", CELERY_WORKER, niceness=WORKER_NICENESS)
+        command = CELERY_WORKER if node is None else [*CELERY_WORKER, "-n", node]
+        process = self._spawn(name, command, niceness=WORKER_NICENESS)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -261,6 +263,15 @@ class Stack:
                 return process
             time.sleep(0.2)
         raise RuntimeError(f"the Celery worker was not ready within 60 s:\n{log_tail(process)}")
+
+    def stop(self, process):
+        """Stop one process this stack started (its whole process group)."""
+        for index, (name, started) in enumerate(self.processes):
+            if started is process:
+                _process_stop(process)
+                del self.processes[index]
+                say(f"stopped {name} (pid {process.pid})")
+                return
 
     def web_settings(self):
         """gunicorn's worker model as gunicorn.conf.py resolves it in this environment."""

@@ -14,7 +14,12 @@ WEBHOOK_DRAIN_PENDING_TTL_SECONDS = 30
 # A web process that saw the flag does not ask Redis again for this long.
 WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS = 0.5
 # Events a drain claims at a time, helpers it may start for a backlog, and how long one task drains.
-WEBHOOK_DRAIN_BATCH = 20
+# A batch's participant events are applied together, one transaction per class (a few queries each), so a
+# larger batch costs little more than a small one; under a steady trickle a drain claims what arrived meanwhile.
+WEBHOOK_DRAIN_BATCH = 200
+# A drain that claims at least this many events asks for a helper: at the top of the hour a batch spans many
+# classes, each its own transaction, so drains side by side (one per worker process) keep the lag down.
+WEBHOOK_DRAIN_HELPER_FROM = 50
 WEBHOOK_DRAIN_HELPERS = 3
 WEBHOOK_DRAIN_SECONDS = 60
 # Kinds of drain task.

@@ -80,7 +80,7 @@ def test_fixed_number_of_queries_for_5_or_500_students(course, trainer, read, mo
     _populate(small, 5, trainer)
     _populate(large, 500, trainer)
 
-    assert _queries(small, read) == _queries(large, read) == 4
+    assert _queries(small, read) == _queries(large, read) == 5
 
 
 def test_section_rows_unmatched_and_counts(class_session, ada, grace, trainer, signal):
@@ -220,3 +220,30 @@ def test_columns_other_apps_add_appear_in_the_csv_and_are_read_once(class_sessio
     assert {row[3]: row[-1] for row in rows[1:]} == {ada.email: "passed", grace.email: ""}
     assert attendance.columns[0].cell(grace.pk) == "not taken"
     assert len(calls) == 2 and sorted(calls[0]) == sorted([ada.pk, grace.pk])
+
+
+def test_the_class_page_summary_counts_as_the_report_does(class_session, ada, grace, trainer, signal):
+    signal("session_start", 0)
+    signal("join", 1, participant="ada", registration=ada)
+    signal("leave", 80, participant="ada", registration=ada)
+    signal("join", 2, participant="guest", display_name="Guest")
+    services.attendance_override_set(registration=grace, status="absent", reason="Left early", by=trainer)
+    RegistrationFactory(class_session=class_session, status="cancelled")
+    loaded = selectors.class_session_for_attendance(
+        organization=class_session.organization, class_session_id=class_session.pk
+    )
+
+    report = selectors.attendance_for_class(class_session=loaded)
+    summary = selectors.attendance_summary_for_class(class_session=loaded)
+
+    assert (
+        (summary.registered_count, summary.attended_count, summary.joined_count, summary.unmatched_count)
+        == (
+            report.registered_count,
+            report.attended_count,
+            report.joined_count,
+            len(report.unmatched),
+        )
+        == (2, 1, 1, 1)
+    )
+    assert summary.threshold_percent == report.threshold_percent

@@ -328,7 +328,8 @@ def _kinds(published):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_once(meeting, drains):
+def test_a_burst_of_webhooks_shares_one_drain_task_and_every_event_is_processed_once(meeting, drains, monkeypatch):
+    monkeypatch.setattr(drain, "WEBHOOK_DRAIN_BATCH", 20)  # a burst larger than a batch, kept small
     students = [
         RegistrationFactory(class_session=meeting.class_session, email=f"student{n}@example.com") for n in range(25)
     ]

@@ -1,8 +1,9 @@
 """Zoom's participant webhooks and participant report, as attendance signals.
 
-Each webhook becomes one `attendance.services.presence_signal_record` call
-for the class of the meeting (source "zoom"), which refreshes only what that
-signal changes. The pieces of a signal come from Zoom's own fields, so that a
+A claimed batch of one class's participant webhooks becomes one
+`attendance.services.presence_signals_record` call for the class of the
+meeting (source "zoom"), a meeting's start or end one `presence_signal_record`
+call; each refreshes only what its signals change. The pieces of a signal come from Zoom's own fields, so that a
 redelivered event, however its body differs, is the same signal:
 
 - session_key: the meeting instance's `uuid` (a restarted meeting has a new one);
@@ -72,28 +73,72 @@ def _registrations_by_registrant_id(*, meeting, registrant_ids):
     }
 
 
-def presence_from_participant_event(*, meeting, zoom_object, kind, event_time):
-    """Record a meeting.participant_joined / _left of `meeting` (`kind` "join" or "leave")."""
+def _participant_signal(*, meeting, zoom_object, kind, event_time):
+    """The signal of one meeting.participant_joined / _left, its registrant id in place of the registration."""
     participant = zoom_object.get("participant") if isinstance(zoom_object.get("participant"), dict) else {}
     session_key = str(zoom_object.get("uuid") or "")
     participant_key = participant_key_of(participant)
     occurred_at = zoom_time(participant.get("join_time" if kind == SignalKind.JOIN else "leave_time")) or event_time
     if not session_key or not participant_key or occurred_at is None:
         raise PresenceUnusable("The event names no meeting instance, participant or time.")
-    registrant_id = str(participant.get("registrant_id") or "")
-    registration = _registrations_by_registrant_id(meeting=meeting, registrant_ids=[registrant_id]).get(registrant_id)
-    return attendance_services.presence_signal_record(
-        class_session=meeting.class_session,
-        source=SOURCE,
-        external_id=_external_id(ORIGIN_WEBHOOK, kind, meeting, session_key, participant_key, occurred_at),
-        session_key=session_key,
-        kind=kind,
-        occurred_at=occurred_at,
-        participant_key=participant_key,
-        registration=registration,
-        email=str(participant.get("email") or ""),
-        display_name=str(participant.get("user_name") or ""),
-    )
+    return {
+        "source": SOURCE,
+        "external_id": _external_id(ORIGIN_WEBHOOK, kind, meeting, session_key, participant_key, occurred_at),
+        "session_key": session_key,
+        "kind": kind,
+        "occurred_at": occurred_at,
+        "participant_key": participant_key,
+        "registration": str(participant.get("registrant_id") or ""),
+        "email": str(participant.get("email") or ""),
+        "display_name": str(participant.get("user_name") or ""),
+    }
+
+
+def registrations_of_events(*, meetings, zoom_objects):
+    """{meeting pk: {registrant_id: registration}} for the registrants these participant events name, in one query."""
+    registrant_ids = set()
+    for zoom_object in zoom_objects:
+        participant = zoom_object.get("participant") if isinstance(zoom_object.get("participant"), dict) else {}
+        if participant.get("registrant_id"):
+            registrant_ids.add(str(participant["registrant_id"]))
+    found = {}
+    if not registrant_ids or not meetings:
+        return found
+    class_of = {meeting.pk: meeting.class_session_id for meeting in meetings}
+    for registrant in ZoomRegistrant.objects.filter(
+        meeting__in=meetings, registrant_id__in=registrant_ids
+    ).select_related("registration"):
+        if registrant.registration.class_session_id == class_of[registrant.meeting_id]:
+            found.setdefault(registrant.meeting_id, {})[registrant.registrant_id] = registrant.registration
+    return found
+
+
+def presence_from_participant_events(*, meeting, events, registrations=None):
+    """Record a batch of `meeting`'s meeting.participant_joined / _left events together.
+
+    `events` are `(zoom_object, kind, event_time)` (`kind` "join" or "leave"). The registrants Zoom names are
+    looked up at once (unless given, as `registrations_of_events` finds them) and the signals recorded in one
+    `presence_signals_record` call, so the batch costs a few queries whatever its size. Returns one outcome per
+    event, in order: None when recorded, else the PresenceUnusable that says why it was not.
+    """
+    outcomes, signals = [], []
+    for zoom_object, kind, event_time in events:
+        try:
+            signals.append(
+                _participant_signal(meeting=meeting, zoom_object=zoom_object, kind=kind, event_time=event_time)
+            )
+        except PresenceUnusable as error:
+            outcomes.append(error)
+        else:
+            outcomes.append(None)
+    if registrations is None:
+        registrations = _registrations_by_registrant_id(
+            meeting=meeting, registrant_ids=[signal["registration"] for signal in signals]
+        )
+    for signal in signals:
+        signal["registration"] = registrations.get(signal["registration"])
+    attendance_services.presence_signals_record(class_session=meeting.class_session, signals=signals)
+    return outcomes
 
 
 def presence_from_meeting_event(*, meeting, zoom_object, kind, event_time):

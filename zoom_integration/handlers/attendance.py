@@ -1,8 +1,13 @@
 """Webhook handlers that turn Zoom's meeting and participant events into attendance (see attendance_bridge).
 
-Imported by `ZoomIntegrationConfig.ready()`. Each handler costs a few
-queries: the meeting, the registrant when Zoom names one, and the attendance
-refresh of that one participant (of the meeting's run, for meeting.ended).
+Imported by `ZoomIntegrationConfig.ready()`. A drain hands the participant
+events of a claimed batch to `participant_events` together: each class
+meeting is looked up once, and each class's events are applied in one
+transaction (`attendance_sync.presence_from_participant_events`), so a batch
+of one class costs a dozen queries whatever its size. Alone (a replay, a
+retry) an event costs a few more than its share: the meeting, the
+registrant, the refresh of that one participant (of the meeting's run, for
+meeting.ended).
 """
 
 import logging
@@ -20,20 +25,60 @@ from ..constants import (
     FEATURE_ATTENDANCE,
     FEATURE_POLL_RESULTS,
 )
-from ..inbox.dispatch import EventIgnored, register
-from .lookup import meeting_for_event
+from ..inbox.dispatch import EventIgnored, register, register_batch
+from .lookup import meeting_for_event, meetings_for_events
 
 logger = logging.getLogger(__name__)
+
+PARTICIPANT_EVENT_KINDS = {EVENT_PARTICIPANT_JOINED: SignalKind.JOIN, EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE}
+
+
+@register_batch(EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT)
+def participant_events(*, contexts):
+    """Apply a batch's participant events, class by class; one outcome per context, in order.
+
+    The batch's meetings are read in one query and the registrants Zoom names in another, whatever the number
+    of classes; then each class's events are applied in a transaction of its own.
+    """
+    outcomes = [None] * len(contexts)
+    by_meeting = {}
+    for index, meeting in enumerate(meetings_for_events(contexts)):
+        if isinstance(meeting, EventIgnored):
+            outcomes[index] = meeting
+        else:
+            by_meeting.setdefault(meeting.pk, (meeting, []))[1].append(index)
+    registrations = attendance_sync.registrations_of_events(
+        meetings=[meeting for meeting, _ in by_meeting.values()],
+        zoom_objects=[contexts[index].object for _, indexes in by_meeting.values() for index in indexes],
+    )
+    for meeting, indexes in by_meeting.values():
+        events = [
+            (
+                contexts[index].object,
+                PARTICIPANT_EVENT_KINDS[contexts[index].event.event_type],
+                contexts[index].event.event_ts,
+            )
+            for index in indexes
+        ]
+        try:
+            results = attendance_sync.presence_from_participant_events(
+                meeting=meeting, events=events, registrations=registrations.get(meeting.pk, {})
+            )
+        except Exception as error:  # the drain applies these events one by one, so one bad event fails alone
+            results = [error] * len(indexes)
+        for index, result in zip(indexes, results, strict=True):
+            unusable = isinstance(result, attendance_sync.PresenceUnusable)
+            outcomes[index] = EventIgnored(str(result)) if unusable else result
+    return outcomes
 
 
 def _participant_event(context, kind):
     meeting = meeting_for_event(context)
-    try:
-        attendance_sync.presence_from_participant_event(
-            meeting=meeting, zoom_object=context.object, kind=kind, event_time=context.event.event_ts
-        )
-    except attendance_sync.PresenceUnusable as error:
-        raise EventIgnored(str(error)) from None
+    outcome = attendance_sync.presence_from_participant_events(
+        meeting=meeting, events=[(context.object, kind, context.event.event_ts)]
+    )[0]
+    if outcome is not None:
+        raise EventIgnored(str(outcome))
 
 
 def _meeting_event(context, kind):

@@ -7,6 +7,7 @@ events (participants, the end, the summary, recordings) and a restart within the
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from ..inbox.dispatch import EventIgnored
 from ..models import ZoomMeeting, ZoomMeetingInstance
@@ -41,6 +42,38 @@ def meeting_for_event(context, *, meeting_id_field="id", uuid_field="uuid", star
         uuid=uuid,
         start_time=zoom_time(context.object.get(start_field)),
     )
+
+
+def meetings_for_events(contexts):
+    """`meeting_for_event` of each context (or its EventIgnored), the organizations' meetings read in one query."""
+    wanted = {}
+    for context in contexts:
+        try:
+            wanted.setdefault(context.organization.pk, set()).add(zoom_meeting_id_of(context.object.get("id")))
+        except EventIgnored:
+            pass
+    condition = Q(pk__in=[])
+    for organization_id, zoom_meeting_ids in wanted.items():
+        condition |= Q(organization_id=organization_id, zoom_meeting_id__in=zoom_meeting_ids)
+    candidates = {}
+    for meeting in ZoomMeeting.objects.select_related("class_session__course", "organization").filter(condition):
+        candidates.setdefault((meeting.organization_id, meeting.zoom_meeting_id), []).append(meeting)
+    found = []
+    for context in contexts:
+        try:
+            zoom_meeting_id = zoom_meeting_id_of(context.object.get("id"))
+        except EventIgnored as ignored:
+            found.append(ignored)
+            continue
+        own = candidates.get((context.organization.pk, zoom_meeting_id), [])
+        if len(own) == 1:
+            found.append(own[0])
+            continue
+        try:  # none (ignored), or a series' shared meeting: the instance decides, as for one event
+            found.append(meeting_for_event(context))
+        except EventIgnored as ignored:
+            found.append(ignored)
+    return found
 
 
 def class_for_start(candidates, start_time):

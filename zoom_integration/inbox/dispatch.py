@@ -14,6 +14,19 @@ within `payload.account_id`), and `context.organization` its organization.
 Events without a handler, or without a connection when the handler needs
 one, are stored and marked ignored; so is any event whose handler raises
 `EventIgnored`.
+
+An event type may also have a batch handler, for events that come by the
+thousand at once (participants joining on the hour):
+
+    @dispatch.register_batch("meeting.participant_joined")
+    def participants(*, contexts):
+        ...apply them together...
+        return [None, EventIgnored("..."), ...]  # one outcome per context, in order
+
+A drain hands it every connected event of its type in the claimed batch; the
+outcome None means processed, an exception is handled as if the one handler
+had raised it. When the batch handler itself raises, the drain handles those
+events one by one with `register`'s handler instead.
 """
 
 from dataclasses import dataclass
@@ -79,15 +92,38 @@ def handler_for(event_type):
     return _handlers.get(event_type)
 
 
-def context_build(*, event, payload):
+_batch_handlers = {}
+
+
+def register_batch(*event_types):
+    """Register `function(*, contexts)` for a batch of events of these types (each needs a connection)."""
+
+    def decorator(function):
+        for event_type in event_types:
+            if event_type in _batch_handlers:
+                raise ImproperlyConfigured(f"A batch handler for Zoom event {event_type!r} is already registered.")
+            _batch_handlers[event_type] = function
+        return function
+
+    return decorator
+
+
+def batch_handler_for(event_type):
+    return _batch_handlers.get(event_type)
+
+
+def context_build(*, event, payload, connections=None):
+    """The event's context. `connections`, a dict kept for one batch, remembers each Zoom user's connection."""
     body = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
     zoom_object = body.get("object") if isinstance(body.get("object"), dict) else {}
-    account_id = body.get("account_id") or zoom_object.get("account_id") or ""
-    zoom_user_id = body.get("user_id") or zoom_object.get("host_id") or zoom_object.get("meeting_host_id") or ""
-    connection = connection_selectors.connection_for_zoom_user(
-        zoom_account_id=str(account_id), zoom_user_id=str(zoom_user_id)
-    )
-    return WebhookContext(event=event, payload=payload, connection=connection)
+    account_id = str(body.get("account_id") or zoom_object.get("account_id") or "")
+    zoom_user_id = str(body.get("user_id") or zoom_object.get("host_id") or zoom_object.get("meeting_host_id") or "")
+    connections = {} if connections is None else connections
+    if (account_id, zoom_user_id) not in connections:
+        connections[(account_id, zoom_user_id)] = connection_selectors.connection_for_zoom_user(
+            zoom_account_id=account_id, zoom_user_id=zoom_user_id
+        )
+    return WebhookContext(event=event, payload=payload, connection=connections[(account_id, zoom_user_id)])
 
 
 def dispatch(context):

@@ -26,6 +26,7 @@ from ..tuning import (
     LAST_WEBHOOK_RESOLUTION,
     WEBHOOK_CLAIM,
     WEBHOOK_DRAIN_BATCH,
+    WEBHOOK_DRAIN_HELPER_FROM,
     WEBHOOK_DRAIN_HELPERS,
     WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS,
     WEBHOOK_DRAIN_PENDING_KEY,
@@ -45,7 +46,8 @@ def webhook_event_process(*, event_id):
     claimed = webhook_events_claim(limit=1, event_ids=[event_id])
     if not claimed:  # processed already, or another worker holds it
         return WebhookEvent.objects.filter(pk=event_id).first()
-    return _webhook_event_handle(claimed[0])
+    _webhook_events_handle(claimed)
+    return claimed[0]
 
 
 def webhook_events_claim(*, limit, event_ids=None):
@@ -104,41 +106,127 @@ def _claims_renewed(events):
         renewer.join()
 
 
-def _webhook_event_handle(event):
-    """Dispatch a claimed event to its handler and record the outcome."""
-    payload = payload_load(event.raw_body)
-    context = dispatch.context_build(event=event, payload=payload)
-    if context.connection is not None and _last_webhook_is_stale(context.connection, event.received_at):
-        ZoomConnection.objects.filter(pk=context.connection.pk).exclude(last_webhook_at__gte=event.received_at).update(
-            last_webhook_at=event.received_at
+def _webhook_events_handle(events, handled=None):
+    """Dispatch a claimed batch and record each event's outcome.
+
+    Events of a type with a batch handler go to it together (a class's participants joining on the hour, applied
+    in one transaction per class); the others, and an event its batch could not apply for an unexpected reason,
+    go to their own handler one by one. The connection of each Zoom user is looked up once per batch, and the
+    outcomes are written in a few statements. `handled(event)` is called for each event once it is done.
+    """
+    connections = {}
+    contexts = [
+        dispatch.context_build(event=event, payload=payload_load(event.raw_body), connections=connections)
+        for event in events
+    ]
+    _last_webhook_record(contexts)
+    outcomes = _batches_dispatch(contexts)
+    for context in contexts:
+        if context.event.pk not in outcomes:
+            outcomes[context.event.pk] = _dispatch_one(context)
+            if handled is not None:
+                handled(context.event)
+    finished_at = timezone.now()
+    for context in contexts:
+        _outcome_apply(context.event, context, outcomes[context.event.pk], now=finished_at)
+    _outcomes_save(events)
+    processed = [event.pk for event in events if event.state == WebhookState.PROCESSED]
+    if processed:  # one line a batch: at the top of the hour a line an event costs more than the event
+        logger.info(
+            "zoom webhook events processed: %d of %d claimed (ids %s)",
+            len(processed),
+            len(events),
+            ",".join(map(str, processed)),
         )
-    event.organization = context.organization
-    event.error = ""
+    return events
+
+
+def _batches_dispatch(contexts):
+    """{event id: outcome} of the events a batch handler applied (an unexpected error leaves them out)."""
+    batches = {}
+    for context in contexts:
+        batch = dispatch.batch_handler_for(context.event.event_type)
+        if batch is not None and context.connection is not None:
+            batches.setdefault(batch, []).append(context)
+    outcomes = {}
+    for batch, group in batches.items():
+        try:
+            results = batch(contexts=group)
+        except Exception:
+            logger.exception("zoom webhook batch of %d events failed; handling them one by one", len(group))
+            continue
+        for context, result in zip(group, results, strict=True):
+            if result is None or isinstance(result, dispatch.EventIgnored):
+                outcomes[context.event.pk] = result
+    return outcomes
+
+
+def _dispatch_one(context):
+    """None when the event's handler ran, else the exception it raised."""
     try:
         dispatch.dispatch(context)
-    except dispatch.EventIgnored as ignored:
+    except Exception as error:
+        return error
+    return None
+
+
+def _outcome_apply(event, context, outcome, *, now):
+    """Set the event's state from its handler's outcome (saved with the batch's, by `_outcomes_save`)."""
+    event.organization = context.organization
+    event.error = ""
+    event.processed_at = now
+    event.claimed_until = None
+    if outcome is None:
+        event.state = WebhookState.PROCESSED
+    elif isinstance(outcome, dispatch.EventIgnored):
         event.state = WebhookState.IGNORED
-        event.error = ignored.reason
-    except (ZoomUnavailable, ZoomRateLimited) as error:
-        retry_at = getattr(error, "retry_at", None) or timezone.now() + WEBHOOK_RETRY_DELAY
-        event.error = error.user_message
+        event.error = outcome.reason
+    elif isinstance(outcome, ZoomUnavailable | ZoomRateLimited):
+        event.error = outcome.user_message
         if event.attempts >= WEBHOOK_MAX_ATTEMPTS:
             event.state = WebhookState.FAILED
         else:
-            event.claimed_until = retry_at
-            event.save(update_fields=["organization", "error", "claimed_until"])
-            return event
-    except Exception as error:
-        logger.exception("zoom webhook event %s (%s) failed", event.pk, event.event_type)
-        event.state = WebhookState.FAILED
-        event.error = f"{type(error).__name__}: {error}"
+            event.processed_at = None
+            event.claimed_until = getattr(outcome, "retry_at", None) or timezone.now() + WEBHOOK_RETRY_DELAY
     else:
-        event.state = WebhookState.PROCESSED
-    event.processed_at = timezone.now()
-    event.claimed_until = None
-    event.save(update_fields=["organization", "state", "error", "processed_at", "claimed_until"])
-    logger.info("zoom webhook event %s %s -> %s", event.pk, event.event_type, event.state)
-    return event
+        logger.error(
+            "zoom webhook event %s (%s) failed",
+            event.pk,
+            event.event_type,
+            exc_info=(type(outcome), outcome, outcome.__traceback__),
+        )
+        event.state = WebhookState.FAILED
+        event.error = f"{type(outcome).__name__}: {outcome}"
+    if event.state not in (WebhookState.RECEIVED, WebhookState.PROCESSED):
+        logger.info("zoom webhook event %s %s -> %s", event.pk, event.event_type, event.state)
+
+
+_OUTCOME_FIELDS = ("organization_id", "state", "error", "processed_at", "claimed_until")
+
+
+def _outcomes_save(events):
+    """Write the events' outcomes: one UPDATE per distinct outcome (most of a batch shares one)."""
+    groups = {}
+    for event in events:
+        groups.setdefault(tuple(getattr(event, field) for field in _OUTCOME_FIELDS), []).append(event.pk)
+    for values, ids in groups.items():
+        WebhookEvent.objects.filter(pk__in=ids).update(**dict(zip(_OUTCOME_FIELDS, values, strict=True)))
+
+
+def _last_webhook_record(contexts):
+    """Write each connection's "last webhook" when this batch's latest event makes it stale."""
+    latest = {}
+    for context in contexts:
+        if context.connection is not None:
+            pk = context.connection.pk
+            if pk not in latest or latest[pk][1] < context.event.received_at:
+                latest[pk] = (context.connection, context.event.received_at)
+    for zoom_connection, received_at in latest.values():
+        if _last_webhook_is_stale(zoom_connection, received_at):
+            ZoomConnection.objects.filter(pk=zoom_connection.pk).exclude(last_webhook_at__gte=received_at).update(
+                last_webhook_at=received_at
+            )
+            zoom_connection.last_webhook_at = received_at
 
 
 def _last_webhook_is_stale(connection, received_at):
@@ -191,7 +279,7 @@ def webhook_events_drain(*, publish_drain, kind=DRAIN_FIRST):
     A first drain lets go of the pending flag before its first batch, so an event stored after
     that asks for a new drain; a web process that saw the flag may still skip asking for up to
     WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS, hence one more look that long after this drain ends.
-    A backlog larger than a batch brings helpers, up to WEBHOOK_DRAIN_HELPERS at once.
+    A batch of WEBHOOK_DRAIN_HELPER_FROM events or more brings helpers, up to WEBHOOK_DRAIN_HELPERS at once.
     `publish_drain(kind=..., countdown=...)` queues another drain task. Returns how many events were processed.
     """
     if kind == DRAIN_FIRST:
@@ -206,13 +294,12 @@ def webhook_events_drain(*, publish_drain, kind=DRAIN_FIRST):
         events = webhook_events_claim(limit=WEBHOOK_DRAIN_BATCH)
         if not events:
             break
-        if kind != DRAIN_HELPER and len(events) == WEBHOOK_DRAIN_BATCH and helpers < WEBHOOK_DRAIN_HELPERS:
+        backlog = len(events) >= min(WEBHOOK_DRAIN_BATCH, WEBHOOK_DRAIN_HELPER_FROM)
+        if kind != DRAIN_HELPER and backlog and helpers < WEBHOOK_DRAIN_HELPERS:
             helpers += 1
             publish_drain(kind=DRAIN_HELPER)
         with _claims_renewed(events) as handled:
-            for event in events:
-                _webhook_event_handle(event)
-                handled(event)
+            _webhook_events_handle(events, handled)
         processed += len(events)
     if kind == DRAIN_FIRST or (kind == DRAIN_LOOK_AGAIN and processed):
         publish_drain(kind=DRAIN_LOOK_AGAIN, countdown=WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS * 2)

@@ -125,3 +125,26 @@ def test_the_zoom_page_runs_as_many_queries_for_500_students_as_for_5(owner_clie
         re.findall(r'id="attendance-registration-(\d+)"', last)
     )
     assert len(shown) == 100, "pages do not overlap"
+
+
+def test_class_zoom_and_attendance_pages_at_200_students_run_no_more_queries_than_at_5(
+    owner_client, organization, owner, django_assert_max_num_queries
+):
+    connection = ZoomConnectionFactory(organization=organization)
+    student = UserFactory()
+    small = _class_of(organization, connection, 5, 81111111111, student, owner)
+    large = _class_of(organization, connection, 200, 82222222222, student, owner)
+    pages = {
+        "class": lambda class_session: f"/courses/classes/{class_session.pk}/",
+        "zoom": manage_url,
+        "attendance": lambda class_session: f"/attendance/classes/{class_session.pk}/",
+    }
+
+    for name, url in pages.items():
+        owner_client.get(url(small))  # warm the session and caches alike for both
+        with CaptureQueriesContext(db_connection) as at_5:
+            assert owner_client.get(url(small)).status_code == 200
+        with django_assert_max_num_queries(len(at_5), info=f"the {name} page at 200 students"):
+            response = owner_client.get(url(large))
+        assert response.status_code == 200
+        assert "40 / 200" in response.content.decode(), name
