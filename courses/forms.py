@@ -36,16 +36,42 @@ class CourseForm(forms.ModelForm):
 SCHEDULE_AHEAD_YEARS = 10
 
 
-class ClassSessionForm(forms.Form):
+def local_datetime_field(label, help_text):
+    """A date and time typed in a class's own zone (the browser's datetime-local control)."""
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=help_text,
+    )
+
+
+class ClassExtensionsMixin:
+    """The class forms' shared parts: the fields other apps add (Create Zoom meeting) and the date range."""
+
+    def extension_fields_add(self, *, organization, class_session):
+        self.extension_field_names = []
+        for provider in extensions.class_form_fields:
+            for name, field in provider(organization=organization, class_session=class_session).items():
+                self.fields[name] = field
+                self.extension_field_names.append(name)
+
+    def extension_options(self):
+        return {name: self.cleaned_data.get(name) for name in self.extension_field_names}
+
+    def date_in_range(self, field, local):
+        latest = timezone.now().year + SCHEDULE_AHEAD_YEARS
+        if 2000 <= local.year <= latest:
+            return True
+        self.add_error(field, f"Choose a date between the year 2000 and {latest}.")
+        return False
+
+
+class ClassSessionForm(ClassExtensionsMixin, forms.Form):
     """The class form. Times are typed in the class's own time zone and stored in UTC."""
 
     title = forms.CharField(max_length=200)
-    starts_at_local = forms.DateTimeField(
-        label="Starts at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        help_text="In the class's time zone.",
-    )
+    starts_at_local = local_datetime_field("Starts at", "In the class's time zone.")
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=1440, initial=60)
     timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
     delivery_mode = forms.ChoiceField(choices=DeliveryMode.choices, label="Delivery mode", initial=DeliveryMode.VIRTUAL)
@@ -83,11 +109,7 @@ class ClassSessionForm(forms.Form):
         self.fields["timezone"].choices = timezone_choices(
             keep=[organization.timezone, class_session.timezone if class_session else None]
         )
-        self.extension_field_names = []
-        for provider in extensions.class_form_fields:
-            for name, field in provider(organization=organization, class_session=class_session).items():
-                self.fields[name] = field
-                self.extension_field_names.append(name)
+        self.extension_fields_add(organization=organization, class_session=class_session)
 
     def clean(self):
         cleaned = super().clean()
@@ -95,9 +117,7 @@ class ClassSessionForm(forms.Form):
         zone_name = cleaned.get("timezone")
         if local and zone_name:
             naive = local.replace(tzinfo=None) if timezone.is_aware(local) else local
-            latest = timezone.now().year + SCHEDULE_AHEAD_YEARS
-            if not 2000 <= naive.year <= latest:
-                self.add_error("starts_at_local", f"Choose a date between the year 2000 and {latest}.")
+            if not self.date_in_range("starts_at_local", naive):
                 return cleaned
             cleaned["starts_at"] = timezone.make_aware(naive, zoneinfo.ZoneInfo(zone_name))
             self._overlaps_check(cleaned)
@@ -133,9 +153,6 @@ class ClassSessionForm(forms.Form):
             "capacity": data["capacity"],
         }
 
-    def extension_options(self):
-        return {name: self.cleaned_data.get(name) for name in self.extension_field_names}
-
 
 class RegistrationForm(forms.Form):
     first_name = forms.CharField(max_length=64, label="First name")
@@ -156,7 +173,7 @@ class BulkRegistrationForm(forms.Form):
 WEEKDAY_CHOICES = [(str(number), name) for number, name in enumerate(WEEKDAY_NAMES)]
 
 
-class ClassSeriesForm(forms.Form):
+class ClassSeriesForm(ClassExtensionsMixin, forms.Form):
     """Schedule a series: a repeat rule typed in the class's zone; each class it makes stays editable alone."""
 
     title_pattern = forms.CharField(
@@ -165,11 +182,9 @@ class ClassSeriesForm(forms.Form):
         initial="Week {n}",
         help_text="{n} becomes the class's number: “Week {n}: Risk management” gives “Week 1: Risk management”, …",
     )
-    first_starts_at_local = forms.DateTimeField(
-        label="First class starts at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        help_text="In the series' time zone; every class starts at this local time, daylight saving or not.",
+    first_starts_at_local = local_datetime_field(
+        "First class starts at",
+        "In the series' time zone; every class starts at this local time, daylight saving or not.",
     )
     timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=1440, initial=90)
@@ -210,11 +225,7 @@ class ClassSeriesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].initial = organization.timezone
         self.fields["timezone"].choices = timezone_choices(keep=[organization.timezone])
-        self.extension_field_names = []
-        for provider in extensions.class_form_fields:
-            for name, field in provider(organization=organization, class_session=None).items():
-                self.fields[name] = field
-                self.extension_field_names.append(name)
+        self.extension_fields_add(organization=organization, class_session=None)
 
     def clean(self):
         cleaned = super().clean()
@@ -224,9 +235,7 @@ class ClassSeriesForm(forms.Form):
         elif not cleaned.get("count") and not cleaned.get("until") and "count" not in self.errors:
             self.add_error("count", "Give a number of classes or an end date.")
         if local:
-            latest = timezone.now().year + SCHEDULE_AHEAD_YEARS
-            if not 2000 <= local.year <= latest:
-                self.add_error("first_starts_at_local", f"Choose a date between the year 2000 and {latest}.")
+            self.date_in_range("first_starts_at_local", local)
         return cleaned
 
     def rule(self):
@@ -242,9 +251,6 @@ class ClassSeriesForm(forms.Form):
             count=data.get("count") or None,
             until=data.get("until") or None,
         )
-
-    def extension_options(self):
-        return {name: self.cleaned_data.get(name) for name in self.extension_field_names}
 
 
 class CourseCopyForm(forms.Form):
