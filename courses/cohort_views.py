@@ -29,7 +29,7 @@ def _flash_form_errors(request, form):
 @member_required
 def class_series_create_view(request, course_id):
     course = selectors.course_get(organization=request.organization, course_id=course_id)
-    form = ClassSeriesForm(request.POST or None, organization=request.organization)
+    form = ClassSeriesForm(request.POST or None, organization=request.organization, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -41,6 +41,7 @@ def class_series_create_view(request, course_id):
                 delivery_mode=data["delivery_mode"],
                 location=data.get("location", ""),
                 capacity=data["capacity"],
+                **form.teachers_values(),
                 one_zoom_meeting=data["one_zoom_meeting"],
                 options=form.extension_options(),
             )

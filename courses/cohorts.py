@@ -50,6 +50,8 @@ def class_series_create(
     delivery_mode,
     location="",
     capacity,
+    trainer=None,
+    co_trainers=(),
     one_zoom_meeting=True,
     options=None,
 ):
@@ -91,10 +93,12 @@ def class_series_create(
                 delivery_mode=delivery_mode,
                 location=location.strip(),
                 capacity=capacity,
+                trainer=trainer,
             )
             class_session.full_clean(exclude=["series"])
             classes.append(class_session)
         ClassSession.objects.bulk_create(classes)
+        _co_trainers_set(classes, co_trainers)
         registrations = enrolled_register(course=course, classes=classes)
         transaction.on_commit(lambda: classes_added_announce(classes, registrations, options))
     return series
@@ -349,10 +353,24 @@ def course_copy(*, course, title, first_starts_on):
                     delivery_mode=class_session.delivery_mode,
                     location=class_session.location,
                     capacity=class_session.capacity,
+                    trainer_id=class_session.trainer_id,
                 )
             )
         ClassSession.objects.bulk_create(classes)
+        links = ClassSession.co_trainers.through
+        pairs = links.objects.filter(classsession__in=source).values_list("classsession_id", "user_id")
+        copies = {original.pk: made.pk for original, made in zip(source, classes, strict=True)}
+        links.objects.bulk_create(
+            [links(classsession_id=copies[class_id], user_id=user_id) for class_id, user_id in pairs]
+        )
     return copy
+
+
+def _co_trainers_set(classes, co_trainers):
+    links = ClassSession.co_trainers.through
+    links.objects.bulk_create(
+        [links(classsession_id=class_session.pk, user_id=user.pk) for class_session in classes for user in co_trainers]
+    )
 
 
 def course_copy_default_start(*, course):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from orgs.selectors import teacher_label, teachers_of
 from orgs.timezones import timezone_choices
 
 from . import extensions
@@ -47,7 +48,37 @@ def local_datetime_field(label, help_text):
 
 
 class ClassExtensionsMixin:
-    """The class forms' shared parts: the fields other apps add (Create Zoom meeting) and the date range."""
+    """The class forms' shared parts: who teaches, the fields other apps add (Create Zoom meeting), the date range."""
+
+    def teachers_add(self, *, organization, user=None, class_session=None):
+        """Trainer and co-trainers, chosen among the organization's owners and trainers; a new class is the author's."""
+        teachers = teachers_of(organization=organization)
+        self.fields["trainer"] = forms.ModelChoiceField(
+            queryset=teachers,
+            required=False,
+            label="Trainer",
+            empty_label="No one in particular",
+            help_text="Their own Zoom hosts the class when they connected one; else the organization's.",
+        )
+        self.fields["co_trainers"] = forms.ModelMultipleChoiceField(
+            queryset=teachers,
+            required=False,
+            label="Co-trainers",
+            widget=forms.CheckboxSelectMultiple,
+            help_text="On Zoom they become alternative hosts where Zoom allows it.",
+        )
+        for name in ("trainer", "co_trainers"):
+            self.fields[name].label_from_instance = teacher_label
+        if class_session is not None:
+            self.fields["trainer"].initial = class_session.trainer_id
+            self.fields["co_trainers"].initial = [user.pk for user in class_session.co_trainers.all()]
+        elif user is not None and teachers.filter(pk=user.pk).exists():
+            self.fields["trainer"].initial = user.pk
+
+    def teachers_values(self):
+        trainer = self.cleaned_data.get("trainer")
+        co_trainers = [user for user in self.cleaned_data.get("co_trainers") or [] if user != trainer]
+        return {"trainer": trainer, "co_trainers": co_trainers}
 
     def extension_fields_add(self, *, organization, class_session):
         self.extension_field_names = []
@@ -88,7 +119,7 @@ class ClassSessionForm(ClassExtensionsMixin, forms.Form):
         widget=forms.HiddenInput,  # shown as a checkbox once there is an overlap to confirm
     )
 
-    def __init__(self, *args, organization, class_session=None, **kwargs):
+    def __init__(self, *args, organization, class_session=None, user=None, **kwargs):
         self.organization, self.class_session = organization, class_session
         if class_session is not None:
             kwargs.setdefault(
@@ -109,6 +140,7 @@ class ClassSessionForm(ClassExtensionsMixin, forms.Form):
         self.fields["timezone"].choices = timezone_choices(
             keep=[organization.timezone, class_session.timezone if class_session else None]
         )
+        self.teachers_add(organization=organization, user=user, class_session=class_session)
         self.extension_fields_add(organization=organization, class_session=class_session)
 
     def clean(self):
@@ -151,6 +183,7 @@ class ClassSessionForm(ClassExtensionsMixin, forms.Form):
             "delivery_mode": data["delivery_mode"],
             "location": data.get("location", ""),
             "capacity": data["capacity"],
+            **self.teachers_values(),
         }
 
 
@@ -221,10 +254,11 @@ class ClassSeriesForm(ClassExtensionsMixin, forms.Form):
         widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
     )
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].initial = organization.timezone
         self.fields["timezone"].choices = timezone_choices(keep=[organization.timezone])
+        self.teachers_add(organization=organization, user=user)
         self.extension_fields_add(organization=organization, class_session=None)
 
     def clean(self):

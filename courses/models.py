@@ -119,6 +119,20 @@ class ClassSession(models.Model):
         ClassSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="class_sessions"
     )
     series_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="classes_taught",
+        help_text="Who teaches the class; their own Zoom hosts it when they connected one.",
+    )
+    co_trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="classes_co_taught",
+        help_text="Who teaches alongside; on Zoom they become the meeting's alternative hosts where Zoom allows it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -38,9 +38,9 @@ def class_sessions_of_course(*, course):
 
 def class_session_get(*, organization, class_session_id):
     return get_for_org_or_404(
-        ClassSession.objects.select_related("course", "organization").annotate(
-            confirmed_count=Count("registrations", filter=CONFIRMED)
-        ),
+        ClassSession.objects.select_related("course", "organization", "trainer")
+        .prefetch_related("co_trainers")
+        .annotate(confirmed_count=Count("registrations", filter=CONFIRMED)),
         organization=organization,
         pk=class_session_id,
     )

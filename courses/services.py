@@ -90,7 +90,18 @@ def class_start_check(starts_at):
 
 
 def class_session_create(
-    *, course, title, starts_at, duration_minutes, timezone_name, delivery_mode, location="", capacity, options=None
+    *,
+    course,
+    title,
+    starts_at,
+    duration_minutes,
+    timezone_name,
+    delivery_mode,
+    location="",
+    capacity,
+    trainer=None,
+    co_trainers=(),
+    options=None,
 ):
     class_start_check(starts_at)
     class_session = ClassSession(
@@ -103,10 +114,12 @@ def class_session_create(
         delivery_mode=delivery_mode,
         location=location.strip(),
         capacity=capacity,
+        trainer=trainer,
     )
     class_session.full_clean()
     with transaction.atomic():
         class_session.save()
+        class_session.co_trainers.set(co_trainers)
         registrations = enrolled_register(course=course, classes=[class_session])
         transaction.on_commit(lambda: classes_added_announce([class_session], registrations, options))
     return class_session
@@ -118,7 +131,12 @@ def class_session_update(*, class_session, options=None, **values):
         raise ValidationError("This class was cancelled and can no longer be edited.")
     if "starts_at" in values and values["starts_at"] != class_session.starts_at:
         class_start_check(values["starts_at"])
+    co_trainers = values.pop("co_trainers", None)
     changes = [name for name, value in values.items() if getattr(class_session, name) != value]
+    if co_trainers is not None and {user.pk for user in co_trainers} != set(
+        class_session.co_trainers.values_list("pk", flat=True)
+    ):
+        changes.append("co_trainers")
     if "capacity" in values:
         confirmed = class_session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
         if values["capacity"] < confirmed:
@@ -133,6 +151,8 @@ def class_session_update(*, class_session, options=None, **values):
     class_session.full_clean()
     with transaction.atomic():
         class_session.save()
+        if "co_trainers" in changes:
+            class_session.co_trainers.set(co_trainers)
         if changes:
             transaction.on_commit(lambda: _run_class_hooks(class_session, "updated", changes, options))
         if rescheduled:

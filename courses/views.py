@@ -112,20 +112,12 @@ def course_delete_view(request, course_id):
 @member_required
 def class_create_view(request, course_id):
     course = selectors.course_get(organization=request.organization, course_id=course_id)
-    form = ClassSessionForm(request.POST or None, organization=request.organization)
+    form = ClassSessionForm(request.POST or None, organization=request.organization, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            class_session = services.class_session_create(
-                course=course,
-                title=form.cleaned_data["title"],
-                starts_at=form.cleaned_data["starts_at"],
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                timezone_name=form.cleaned_data["timezone"],
-                delivery_mode=form.cleaned_data["delivery_mode"],
-                location=form.cleaned_data.get("location", ""),
-                capacity=form.cleaned_data["capacity"],
-                options=form.extension_options(),
-            )
+            values = form.session_values()
+            values["timezone_name"] = values.pop("timezone")
+            class_session = services.class_session_create(course=course, **values, options=form.extension_options())
         except ValidationError as error:
             add_validation_errors(form, _rename_starts_at(error))
         else:

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import Invitation, Membership, Organization
@@ -35,3 +36,14 @@ def owners_emails(*, organization):
     return list(
         Membership.objects.filter(organization=organization, role="owner").values_list("user__email", flat=True)
     )
+
+
+def teachers_of(*, organization):
+    """The people who can teach the organization's classes: its owners and trainers."""
+    User = get_user_model()
+    return User.objects.filter(memberships__organization=organization).order_by("first_name", "email")
+
+
+def teacher_label(user):
+    name = user.get_full_name()
+    return f"{name} ({user.email})" if name else user.email

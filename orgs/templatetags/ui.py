@@ -7,6 +7,8 @@ from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from orgs.selectors import teacher_label
+
 register = template.Library()
 
 _WIDGET_CLASSES = {
@@ -61,3 +63,9 @@ def page_query(context, number, param="page"):
     query = context["request"].GET.copy()
     query[param] = number
     return f"?{query.urlencode()}"
+
+
+@register.filter
+def teacher(user):
+    """A trainer as the class page names them: their name and email, or the email alone."""
+    return teacher_label(user)
