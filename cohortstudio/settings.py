@@ -288,6 +288,17 @@ CERTIFICATE_SIGNING_KEYS = _load_certificate_signing_keys()
 ZOOM_CLIENT_ID = env.str("ZOOM_CLIENT_ID", default="cohortstudio-simulator-client")
 ZOOM_CLIENT_SECRET = env.str("ZOOM_CLIENT_SECRET", default="cohortstudio-simulator-secret")
 ZOOM_WEBHOOK_SECRET_TOKEN = env.str("ZOOM_WEBHOOK_SECRET_TOKEN", default="cohortstudio-simulator-webhook-secret")
+# The account-level (admin-managed) app: a Zoom account admin connects once; classes can be hosted by any user of the
+# account. A separate Marketplace app, so its own credentials and webhook secret token. Empty: the option is hidden.
+ZOOM_ACCOUNT_CLIENT_ID = env.str(
+    "ZOOM_ACCOUNT_CLIENT_ID", default="cohortstudio-simulator-account-client" if DEBUG else ""
+)
+ZOOM_ACCOUNT_CLIENT_SECRET = env.str(
+    "ZOOM_ACCOUNT_CLIENT_SECRET", default="cohortstudio-simulator-account-secret" if DEBUG else ""
+)
+ZOOM_ACCOUNT_WEBHOOK_SECRET_TOKEN = env.str(
+    "ZOOM_ACCOUNT_WEBHOOK_SECRET_TOKEN", default="cohortstudio-simulator-account-webhook-secret" if DEBUG else ""
+)
 ZOOM_SIMULATOR = env.bool("ZOOM_SIMULATOR", default=DEBUG)
 if ZOOM_SIMULATOR and not DEBUG and not env.bool("ZOOM_SIMULATOR_FORCE", default=False):
     raise ImproperlyConfigured(
