@@ -16,11 +16,10 @@ def enrolment_sections(*, request, enrolments):
     """Each enrolled course's progress in the portal: classes attended, minutes, credits, polls, what is left."""
     sections = {}
     for course in {enrolment.course for enrolment in enrolments if enrolment.is_confirmed}:
-        _, progress = course_progress(course=course)
-        mine = {enrolment.pk for enrolment in enrolments}
+        mine = [enrolment.pk for enrolment in enrolments if enrolment.course_id == course.pk]
+        _, progress = course_progress(course=course, enrolment_ids=mine)
         for enrolment, item in progress:
-            if enrolment.pk in mine:
-                sections[enrolment.pk] = [PortalSection(template="evidence/portal_progress.html", context={"p": item})]
+            sections[enrolment.pk] = [PortalSection(template="evidence/portal_progress.html", context={"p": item})]
     return sections
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count
 from django.utils import timezone
 
-from attendance.selectors import attendance_for_class
+from attendance.selectors import attendance_for_class, attendance_for_student
 from courses.models import ClassSession, ClassStatus, Enrolment, Registration, RegistrationStatus
 from orgs.access import get_for_org_or_404
 
@@ -113,26 +113,34 @@ def _made_up(course, missing):
     return made_up
 
 
-def course_progress(*, course):
-    """(classes, [(enrolment, CourseProgress)]) for every enrolment of the course that is not cancelled."""
+def course_progress(*, course, enrolment_ids=None):
+    """(classes, [(enrolment, CourseProgress)]) for every enrolment of the course that is not cancelled.
+
+    With `enrolment_ids`, only those enrolments (a student's portal): their attendance alone is read, not every
+    class's whole report, and each one's progress is the same as in the whole course's.
+    """
     rules = completion_rules_for(course=course)
     scheme = rules.scheme
     classes = _course_classes(course)
-    enrolments = list(
-        Enrolment.objects.filter(course=course, status=RegistrationStatus.CONFIRMED).order_by(
-            "last_name", "first_name", "email"
-        )
-    )
+    enrolments = Enrolment.objects.filter(course=course, status=RegistrationStatus.CONFIRMED)
+    if enrolment_ids is not None:
+        enrolments = enrolments.filter(pk__in=enrolment_ids)
+    enrolments = list(enrolments.order_by("last_name", "first_name", "email"))
+    confirmed = Registration.objects.filter(enrolment__in=enrolments, status=RegistrationStatus.CONFIRMED)
+    if enrolment_ids is None:
+        confirmed = confirmed.only("pk", "enrolment_id", "class_session_id", "email")
+    else:
+        confirmed = confirmed.select_related("class_session__course", "class_session__organization")
     registrations = {
-        (registration.enrolment_id, registration.class_session_id): registration
-        for registration in Registration.objects.filter(
-            enrolment__in=enrolments, status=RegistrationStatus.CONFIRMED
-        ).only("pk", "enrolment_id", "class_session_id", "email")
+        (registration.enrolment_id, registration.class_session_id): registration for registration in confirmed
     }
     rows = {}
-    for class_session in classes:
-        for row in attendance_for_class(class_session=class_session).rows:
-            rows[row.registration.pk] = row
+    if enrolment_ids is None:
+        for class_session in classes:
+            for row in attendance_for_class(class_session=class_session).rows:
+                rows[row.registration.pk] = row
+    else:
+        rows = attendance_for_student(registrations=list(registrations.values()))
     asked, answered = _poll_counts(classes)
     required = _required_ids(rules)
     now = timezone.now()
@@ -234,7 +242,7 @@ def _progress(enrolment, per_class, rules, required, scheme):
 
 
 def enrolment_progress(*, enrolment):
-    _, progress = course_progress(course=enrolment.course)
+    _, progress = course_progress(course=enrolment.course, enrolment_ids=[enrolment.pk])
     return next((item for owner, item in progress if owner.pk == enrolment.pk), None)
 
 

@@ -5,6 +5,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from attendance.selectors import attendance_for_class
@@ -15,7 +17,7 @@ from tests.factories import ClassSessionFactory, CourseFactory, UserFactory
 from .test_progress import _present
 
 
-def _course_with(organization, *, students, classes, minutes=lambda s, c: 0):
+def _course_with(organization, *, students, classes, minutes=lambda s, c: 0, prefix="s"):
     course = CourseFactory(organization=organization, title="CPA review")
     start = timezone.now().replace(microsecond=0) - timedelta(days=70)
     sessions = [
@@ -26,7 +28,7 @@ def _course_with(organization, *, students, classes, minutes=lambda s, c: 0):
     ]
     enrolments = []
     for number in range(students):
-        email = f"s{number:02d}@example.com"
+        email = f"{prefix}{number:02d}@example.com"
         enrolment = Enrolment.objects.create(
             organization=organization,
             course=course,
@@ -153,3 +155,28 @@ def test_the_audit_summary_pdf_names_every_student_their_standing_and_the_rules(
         assert enrolment.email in text
     assert "completed: attended 2 of 2 classes" in text and "not completed: missed 2 of 2 classes" in text
     assert "CPE credits" in text and "Week 2" in text and "(Europe/Berlin)" in text
+
+
+@pytest.mark.django_db
+def test_the_portal_reads_only_the_students_own_attendance(client, organization, monkeypatch):
+    """The portal's progress costs the same whatever the size of the class, and builds no class's whole report."""
+
+    def whole_report(**kwargs):
+        raise AssertionError("the portal read a whole class's attendance")
+
+    monkeypatch.setattr("evidence.selectors.attendance_for_class", whole_report)
+    small, _, small_enrolments = _course_with(organization, students=2, classes=3, minutes=lambda s, c: 90)
+    large, _, large_enrolments = _course_with(
+        organization, students=40, classes=3, minutes=lambda s, c: 90, prefix="big"
+    )
+
+    def portal_queries(student):
+        client.force_login(student)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/portal/").content.decode()
+        assert "3 of 3 classes attended" in page
+        return queries
+
+    small_queries = portal_queries(small_enrolments[0].student)
+    large_queries = portal_queries(large_enrolments[0].student)
+    assert len(small_queries) == len(large_queries)

@@ -67,8 +67,13 @@ def _present(class_session, email, minutes, *, start_after=0, key=None):
 
 
 def _progress_of(course, enrolment):
+    """The enrolment's progress, read both ways: in the whole course (trainer's pages) and alone (the portal)."""
     _, progress = course_progress(course=course)
-    return next(item for owner, item in progress if owner.pk == enrolment.pk)
+    in_course = next(item for owner, item in progress if owner.pk == enrolment.pk)
+    _, alone = course_progress(course=course, enrolment_ids=[enrolment.pk])
+    assert [owner.pk for owner, _ in alone] == [enrolment.pk]
+    assert alone[0][1] == in_course
+    return in_course
 
 
 @pytest.mark.django_db
