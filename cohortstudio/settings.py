@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "evidence",
     "certificates",
     "zoom_integration",
+    "bookings",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,11 @@ with 500 students costs a fixed number of queries.
 
 from dataclasses import dataclass, field
 
+# Options a service passes to the class hooks (below) without naming an integration: give the new class an
+# online meeting; delete that meeting with the class. They are also the class form's field names.
+ONLINE_MEETING_CREATE = "create_zoom_meeting"
+ONLINE_MEETING_DELETE = "delete_zoom_meeting"
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -90,6 +95,9 @@ class_delete_options = _Registry("class_delete_options")
 
 # provider(*, request, course) -> list[(label, url)]: links on the course page (evidence, certificates)
 course_links = _Registry("course_links")
+
+# provider(*, request, registrations, enrolments) -> [PortalSection, ...]: blocks atop the student portal's home
+portal_home_sections = _Registry("portal_home_sections")
 
 # provider(*, request, enrolments) -> {enrolment_id: [PortalSection, ...]}: a course's progress in the portal
 enrolment_sections = _Registry("enrolment_sections")

@@ -102,7 +102,10 @@ def class_session_create(
     trainer=None,
     co_trainers=(),
     options=None,
+    register_enrolled=True,
 ):
+    """A new class; the course's enrolled students are registered for it unless `register_enrolled` is off
+    (a booked one-to-one session is its booker's alone)."""
     class_start_check(starts_at)
     class_session = ClassSession(
         organization=course.organization,
@@ -120,7 +123,7 @@ def class_session_create(
     with transaction.atomic():
         class_session.save()
         class_session.co_trainers.set(co_trainers)
-        registrations = enrolled_register(course=course, classes=[class_session])
+        registrations = enrolled_register(course=course, classes=[class_session]) if register_enrolled else []
         transaction.on_commit(lambda: classes_added_announce([class_session], registrations, options))
     return class_session
 

@@ -15,6 +15,10 @@ def current_organization(request):
         context["current_membership"] = request.membership
         context["current_organization"] = request.organization
         context["user_memberships"] = memberships_for_user(user=user)
+        context["main_menu"] = [
+            {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}
+            for item in extensions.main_menu
+        ]
         if request.membership.is_owner:
             context["settings_menu"] = [
                 {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}

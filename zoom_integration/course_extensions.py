@@ -11,8 +11,8 @@ from .constants import FEATURE_MEETINGS
 from .models import MeetingStatus, ZoomMeeting, ZoomRegistrant
 from .scheduling import registrants
 
-CREATE_MEETING_FIELD = "create_zoom_meeting"
-DELETE_MEETING_OPTION = "delete_zoom_meeting"
+CREATE_MEETING_FIELD = extensions.ONLINE_MEETING_CREATE
+DELETE_MEETING_OPTION = extensions.ONLINE_MEETING_DELETE
 SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
 
 
@@ -35,7 +35,10 @@ def class_form_fields(*, organization, class_session):
 
 def class_session_hook(*, class_session, event, changes, options):
     if event in ("created", "updated") and options.get(CREATE_MEETING_FIELD) and class_session.is_virtual:
-        jobs.meeting_request(class_session=class_session)
+        # A service may ask for a meeting without knowing whether Zoom is connected (a booked session is).
+        connection = connection_selectors.connection_of(organization=class_session.organization)
+        if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+            jobs.meeting_request(class_session=class_session)
         return
     meeting = ZoomMeeting.objects.filter(class_session=class_session).first()
     if meeting is None or not meeting.is_ready:
