@@ -73,23 +73,21 @@ class OfferForm(forms.ModelForm):
         return values
 
 
-def _slot_choices(slots):
-    return [(start.isoformat(), start) for start in slots]
-
-
 class SlotChoiceMixin:
+    """A time among `slots` (aware datetimes), posted as ISO 8601 in any offset."""
+
     def slots_set(self, slots):
-        self.fields["starts_at"].choices = _slot_choices(slots)
+        self.slots = set(slots)
 
     def clean_starts_at(self):
-        parsed = parse_datetime(self.cleaned_data["starts_at"])
-        if parsed is None or timezone.is_naive(parsed):
+        parsed = parse_datetime(self.cleaned_data["starts_at"] or "")
+        if parsed is None or timezone.is_naive(parsed) or parsed not in self.slots:
             raise forms.ValidationError("Pick one of the times offered.")
         return parsed
 
 
 class BookingForm(SlotChoiceMixin, RegistrationForm):
-    starts_at = forms.ChoiceField(label="Time", widget=forms.RadioSelect)
+    starts_at = forms.CharField(label="Time", error_messages={"required": "Pick a time."})
 
     def __init__(self, *args, slots, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +95,7 @@ class BookingForm(SlotChoiceMixin, RegistrationForm):
 
 
 class RescheduleForm(SlotChoiceMixin, forms.Form):
-    starts_at = forms.ChoiceField(label="New time", widget=forms.RadioSelect)
+    starts_at = forms.CharField(label="New time", error_messages={"required": "Pick a new time."})
 
     def __init__(self, *args, slots, **kwargs):
         super().__init__(*args, **kwargs)
