@@ -38,6 +38,14 @@ class JoinInfo:
 
 
 @dataclass(frozen=True)
+class ManageLink:
+    """Where a student moves or cancels a registration another app manages (a booked session)."""
+
+    label: str  # "Reschedule or cancel"
+    url: str
+
+
+@dataclass(frozen=True)
 class PortalSection:
     template: str
     context: dict = field(default_factory=dict)
@@ -71,6 +79,9 @@ join_info_providers = _Registry("join_info_providers")
 
 # provider(*, class_sessions) -> {class_session_id: JoinInfo}: how anyone joins (no one's personal link)
 class_join_info_providers = _Registry("class_join_info_providers")
+
+# provider(*, registrations) -> {registration_id: ManageLink}: replaces the cancel link in a student's emails
+manage_link_providers = _Registry("manage_link_providers")
 
 # provider(*, registration) -> bool: True when the provider sends the confirmation
 # email itself later (for example once a personal join link exists).
@@ -116,6 +127,14 @@ def class_join_info_for(class_sessions):
     for provider in class_join_info_providers:
         for class_id, info in provider(class_sessions=class_sessions).items():
             found.setdefault(class_id, info)
+    return found
+
+
+def manage_link_for(registrations):
+    found = {}
+    for provider in manage_link_providers:
+        for registration_id, link in provider(registrations=registrations).items():
+            found.setdefault(registration_id, link)
     return found
 
 

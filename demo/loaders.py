@@ -36,7 +36,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def _site_served():
+def site_served():
     """Serve the app at SITE_URL while loading, unless something already answers there.
 
     The product reaches the simulator (and the simulator the product's webhook) over HTTP.
@@ -65,7 +65,7 @@ def zoom_demo_load(*, organization, stdout):
         return
     owner = Membership.objects.filter(organization=organization, role="owner").select_related("user").first().user
     # The demo's own emails (confirmations with join links) would only flood the console.
-    with _site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    with site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         _connect(organization, owner)
         classes = ClassSession.objects.filter(organization=organization, delivery_mode="virtual").order_by("starts_at")
         now = timezone.now()

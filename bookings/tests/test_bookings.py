@@ -1,5 +1,6 @@
 """Taking, moving and cancelling bookings: each booked time is a class of its own, freed when cancelled."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -78,7 +79,9 @@ def test_a_booking_is_a_class_of_its_own_with_the_booker_registered_and_emailed(
     # Only the booker: the course's enrolled students are not pulled into someone's oral exam.
     assert [r.email for r in class_session.registrations.all()] == ["ada@example.com"]
     assert booking.registration.status == RegistrationStatus.CONFIRMED
-    assert any("ada@example.com" in message.to for message in mail.outbox)
+    confirmation = next(message for message in mail.outbox if "ada@example.com" in message.to)
+    # The email's link goes to the booking's page (reschedule or cancel), not only to cancelling the seat.
+    assert re.search(rf"Reschedule or cancel: \S+/bookings/{booking.manage_token}/", confirmation.body)
     assert start not in selectors.offer_free_slots(offer=offer)
 
 
