@@ -4,6 +4,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ..constants import FEATURES
@@ -42,6 +43,41 @@ def connection_for_zoom_user(*, zoom_account_id, zoom_user_id):
         return None
     matches = list(connections.filter(zoom_account_id=zoom_account_id)[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+def connections_for_zoom_users(*, keys):
+    """{(zoom_account_id, zoom_user_id): connection or None} of each key, as `connection_for_zoom_user` finds it,
+    every key's in one query (a drain's batch names a hundred Zoom users at the top of the hour)."""
+    keys = set(keys)
+    found = dict.fromkeys(keys)
+    user_ids = {zoom_user_id for _, zoom_user_id in keys if zoom_user_id}
+    accounts = {zoom_account_id for zoom_account_id, zoom_user_id in keys if zoom_account_id and not zoom_user_id}
+    if not user_ids and not accounts:
+        return found
+    condition = Q(pk__in=[])
+    if user_ids:
+        condition |= Q(zoom_user_id__in=user_ids)
+    if accounts:
+        condition |= Q(zoom_account_id__in=accounts)
+    connections = list(
+        ZoomConnection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
+        .filter(condition)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    for zoom_account_id, zoom_user_id in keys:
+        if zoom_user_id:
+            matches = [
+                candidate
+                for candidate in connections
+                if candidate.zoom_user_id == zoom_user_id
+                and (not zoom_account_id or candidate.zoom_account_id == zoom_account_id)
+            ]
+            found[(zoom_account_id, zoom_user_id)] = matches[0] if matches else None
+        elif zoom_account_id:
+            matches = [candidate for candidate in connections if candidate.zoom_account_id == zoom_account_id]
+            found[(zoom_account_id, zoom_user_id)] = matches[0] if len(matches) == 1 else None
+    return found
 
 
 def connection_features(*, connection):

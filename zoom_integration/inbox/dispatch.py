@@ -112,18 +112,28 @@ def batch_handler_for(event_type):
     return _batch_handlers.get(event_type)
 
 
-def context_build(*, event, payload, connections=None):
-    """The event's context. `connections`, a dict kept for one batch, remembers each Zoom user's connection."""
+def _zoom_user_of(payload):
+    """(account id, user id) of the Zoom user an event is about, as its payload names them ("" when it does not)."""
     body = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
     zoom_object = body.get("object") if isinstance(body.get("object"), dict) else {}
     account_id = str(body.get("account_id") or zoom_object.get("account_id") or "")
     zoom_user_id = str(body.get("user_id") or zoom_object.get("host_id") or zoom_object.get("meeting_host_id") or "")
-    connections = {} if connections is None else connections
-    if (account_id, zoom_user_id) not in connections:
-        connections[(account_id, zoom_user_id)] = connection_selectors.connection_for_zoom_user(
-            zoom_account_id=account_id, zoom_user_id=zoom_user_id
-        )
-    return WebhookContext(event=event, payload=payload, connection=connections[(account_id, zoom_user_id)])
+    return account_id, zoom_user_id
+
+
+def context_build(*, event, payload):
+    """The event's context, its connection looked up."""
+    return contexts_build(events=[(event, payload)])[0]
+
+
+def contexts_build(*, events):
+    """The contexts of `(event, payload)` pairs, in order; the connections of all their Zoom users read in one query."""
+    users = [_zoom_user_of(payload) for _, payload in events]
+    connections = connection_selectors.connections_for_zoom_users(keys=users)
+    return [
+        WebhookContext(event=event, payload=payload, connection=connections[user])
+        for (event, payload), user in zip(events, users, strict=True)
+    ]
 
 
 def dispatch(context):
