@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cohortstudio.ratelimits import PUBLIC_REGISTRATION_LIMIT, RateLimited, email_form_rate_limit
+from courses import extensions as course_extensions
 from courses.forms import add_validation_errors
 from orgs.access import member_required
 
@@ -73,6 +74,9 @@ def offer_detail_view(request, offer_id):
         "free_count": len(free),
         "next_free": free[0] if free else None,
         "public_url": request.build_absolute_uri(reverse("bookings:public_book", args=[offer.public_token])),
+        "hosting_notes": course_extensions.online_hosting_notes_for(
+            organization=request.organization, teacher=offer.trainer
+        ),
     }
     return render(request, "bookings/offer_detail.html", context)
 

@@ -94,6 +94,9 @@ class_form_fields = _Registry("class_form_fields")
 # event is "created", "updated", "cancelled" or "deleting".
 class_session_hooks = _Registry("class_session_hooks")
 
+# provider(*, organization, teacher) -> str | None: how that teacher's online sessions are hosted, or why not yet
+online_hosting_notes = _Registry("online_hosting_notes")
+
 # hooks(*, registration, event) run after commit; event is "confirmed" or "cancelled".
 registration_hooks = _Registry("registration_hooks")
 
@@ -128,6 +131,10 @@ def class_join_info_for(class_sessions):
         for class_id, info in provider(class_sessions=class_sessions).items():
             found.setdefault(class_id, info)
     return found
+
+
+def online_hosting_notes_for(*, organization, teacher):
+    return [note for provider in online_hosting_notes if (note := provider(organization=organization, teacher=teacher))]
 
 
 def manage_link_for(registrations):

@@ -169,6 +169,17 @@ def zoom_panel(*, request, class_session):
     )
 
 
+def online_hosting_note(*, organization, teacher):
+    """For pages that make meetings on their own (booked sessions): under which Zoom user, or why none yet."""
+    connection = connection_selectors.connection_of(organization=organization)
+    if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+        return f"Each booked time gets its own Zoom meeting with a passcode, hosted by {connection.zoom_email}."
+    return (
+        "Zoom isn't connected, so booked times get no meeting link yet: an owner connects Zoom in Settings → Zoom, "
+        "then each booking's class page offers Create Zoom meeting."
+    )
+
+
 def register():
     extensions.class_form_fields.register(class_form_fields)
     extensions.class_session_hooks.register(class_session_hook)
@@ -179,3 +190,4 @@ def register():
     extensions.join_info_providers.register(join_info)
     extensions.class_join_info_providers.register(class_join_info)
     extensions.class_panels.register(zoom_panel)
+    extensions.online_hosting_notes.register(online_hosting_note)

@@ -41,6 +41,7 @@ def test_a_trainer_publishes_availability_and_gets_a_booking_page(trainer_client
     assert offer.availability == [[0, "09:00", "12:00"], [3, "14:00", "16:00"]]
     page = trainer_client.get(response.url).content.decode()
     assert f"/book/{offer.public_token}/" in page and "No upcoming bookings yet" in page
+    assert "so booked times get no meeting link yet" in page
     assert "Oral exam" in trainer_client.get("/one-to-one/").content.decode()
 
 

@@ -36,6 +36,7 @@ def test_a_booked_session_gets_its_own_meeting_and_cancelling_deletes_it(page):
     page.get_by_role("button", name="Publish").click()
     page.wait_for_selector("[data-testid=public-book-url]")
     public_url = page.locator("[data-testid=public-book-url]").inner_text()
+    assert "hosted by host@acme.example.com" in page.locator("[data-testid=hosting-note]").inner_text()
     page.shot("offer_page")
 
     student = page.context.browser.new_context(viewport={"width": 390, "height": 844}).new_page()
