@@ -2,8 +2,10 @@
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from bookings import selectors
+from bookings import selectors, services
 from bookings.models import Booking, BookingOffer
 from courses.models import ClassSession
 
@@ -143,3 +145,26 @@ def test_the_portal_offers_booking_and_links_a_booking_to_its_page(client, offer
     page = client.get("/portal/").content.decode()
     assert "Book a one-to-one session" in page and f"/book/{offer.public_token}/" in page
     assert f"/bookings/{booking.manage_token}/" in page
+
+
+def test_the_trainers_page_and_the_booking_page_cost_the_same_queries_at_3_and_30_bookings(
+    trainer_client, client, course, trainer
+):
+    offer = BookingOfferFactory(course=course, trainer=trainer, capacity=40, max_per_student=1)
+    start = selectors.offer_free_slots(offer=offer)[0]
+
+    def book(count):
+        for n in range(Booking.objects.count(), count):
+            services.booking_create(
+                offer=offer, starts_at=start, first_name=f"Student{n}", last_name="", email=f"s{n}@example.com"
+            )
+
+    counts = []
+    for size in (3, 30):
+        book(size)
+        with CaptureQueriesContext(connection) as trainer_page:
+            assert trainer_client.get(f"/one-to-one/{offer.pk}/").status_code == 200
+        with CaptureQueriesContext(connection) as public_page:
+            assert client.get(f"/book/{offer.public_token}/").status_code == 200
+        counts.append((len(trainer_page), len(public_page)))
+    assert counts[0] == counts[1], counts
