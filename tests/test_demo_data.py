@@ -75,6 +75,11 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
     )
     assert certificates == {"Ada": "valid", "Alan": "valid", "Grace": "revoked", "Katherine": "valid"}
 
+    # A free information session is a Zoom webinar, its prospects registered with their own links.
+    webinar = ZoomMeeting.objects.get(class_session__course__title="Free information sessions")
+    assert (webinar.kind, webinar.status, webinar.meeting_type) == ("webinar", "ready", 5)
+    assert ZoomRegistrant.objects.filter(meeting=webinar, status="synced").exclude(join_url="").count() == 6
+
     counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
     assert "nothing changed" in run("load_demo_data")
     assert (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count()) == counts
