@@ -3,7 +3,8 @@
 Everything goes through the product's own services and the simulator's, over real
 HTTP, exactly as a user clicking through the guide would cause it: the upcoming
 class gets a meeting with pre-registered students; the past class had a meeting
-that students joined and left, then an AI summary and cloud recordings.
+that students joined and left, then an AI summary and cloud recordings; a free
+information session is a Zoom webinar with prospects registered in one batch.
 """
 
 import random
@@ -18,16 +19,28 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler,
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from courses import services as course_services
 from courses.models import ClassSession
 from orgs.models import Membership
 from zoom_integration import jobs
 from zoom_integration.connection import services
+from zoom_integration.constants import KIND_MEETING, KIND_WEBINAR
 from zoom_integration.models import ZoomConnection, ZoomMeeting
-from zoom_integration.scheduling import meetings, registrants
+from zoom_integration.scheduling import host_plans, meetings, registrants
 from zoom_simulator import services as simulator
 from zoom_simulator.models import Meeting as SimulatedMeeting
 
 DEMO_ZOOM_EMAIL = "dana.host@demo-training.example"
+INFO_COURSE_TITLE = "Free information sessions"
+INFO_SESSION_TITLE = "Is the PMP for you? Free information session"
+INFO_SESSION_PROSPECTS = [
+    ("Priya", "Raman"),
+    ("Tom", "Becker"),
+    ("Lucía", "Ortega"),
+    ("Kwame", "Mensah"),
+    ("Hana", "Sato"),
+    ("Oliver", "Grant"),
+]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -75,6 +88,8 @@ def zoom_demo_load(*, organization, stdout):
                 registrants.registrants_sync(meeting_pk=meeting.pk)
             else:
                 _hold_past_meeting(meeting)
+        host_plans.host_plan_check(organization_id=organization.pk)
+        _webinar_info_session(organization)
     stdout.write(f"Demo organization connected to the Zoom simulator as {DEMO_ZOOM_EMAIL}.")
 
 
@@ -89,12 +104,42 @@ def _connect(organization, owner):
     services.connection_connect_with_code(organization=organization, user=owner, code=code)
 
 
-def _meeting_for(class_session):
-    jobs.meeting_request(class_session=class_session)
+def _meeting_for(class_session, kind=KIND_MEETING):
+    jobs.meeting_request(class_session=class_session, kind=kind)
     meeting = ZoomMeeting.objects.get(class_session=class_session)
     if not meeting.is_ready:
         meetings.meeting_create(meeting_pk=meeting.pk)
         meeting.refresh_from_db()
+    return meeting
+
+
+def _webinar_info_session(organization):
+    """A free information session for prospects, as a Zoom webinar: attendees do not see one another."""
+    course = course_services.course_create(
+        organization=organization,
+        title=INFO_COURSE_TITLE,
+        description="What the PMP asks of you, how the prep course runs, and your questions answered.",
+    )
+    starts_at = (timezone.now() + timedelta(days=12)).replace(hour=23, minute=0, second=0, microsecond=0)
+    class_session = course_services.class_session_create(
+        course=course,
+        title=INFO_SESSION_TITLE,
+        starts_at=starts_at,
+        duration_minutes=45,
+        timezone_name=organization.timezone,
+        delivery_mode="virtual",
+        location="Free and open to anyone thinking about the certification.",
+        capacity=500,
+    )
+    meeting = _meeting_for(class_session, kind=KIND_WEBINAR)
+    for first_name, last_name in INFO_SESSION_PROSPECTS:
+        course_services.registration_create(
+            class_session=class_session,
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{first_name.lower().replace('í', 'i')}.{last_name.lower()}@prospects.example",
+        )
+    registrants.registrants_sync(meeting_pk=meeting.pk)
     return meeting
 
 

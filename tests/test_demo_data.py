@@ -82,6 +82,10 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
     assert len({class_session.pk for class_session in booked}) == 4  # the clinic's two share one meeting
     assert all(ZoomMeeting.objects.get(class_session=class_session).is_ready for class_session in booked)
     assert ZoomRegistrant.objects.filter(meeting__class_session__in=booked, status="synced").count() == 5
+    # A free information session is a Zoom webinar, its prospects registered with their own links.
+    webinar = ZoomMeeting.objects.get(class_session__course__title="Free information sessions")
+    assert (webinar.kind, webinar.status, webinar.meeting_type) == ("webinar", "ready", 5)
+    assert ZoomRegistrant.objects.filter(meeting=webinar, status="synced").exclude(join_url="").count() == 6
 
     counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
     assert "nothing changed" in run("load_demo_data")

@@ -1,17 +1,19 @@
 """What Zoom adds to courses' pages, emails and hooks (registered in `ZoomIntegrationConfig.ready()`)."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from courses import extensions
 from courses.extensions import JoinInfo, Panel
 
 from . import jobs, selectors
 from .connection import selectors as connection_selectors
-from .constants import FEATURE_MEETINGS
-from .models import MeetingStatus, ZoomMeeting, ZoomRegistrant
-from .scheduling import registrants
+from .constants import FEATURE_MEETINGS, KIND_MEETING, KIND_WEBINAR
+from .models import MeetingKind, MeetingStatus, ZoomMeeting, ZoomRegistrant
+from .scheduling import host_plans, registrants
 
 CREATE_MEETING_FIELD = extensions.ONLINE_MEETING_CREATE
+MEETING_KIND_FIELD = "zoom_meeting_kind"
 DELETE_MEETING_OPTION = extensions.ONLINE_MEETING_DELETE
 SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
 
@@ -29,8 +31,37 @@ def class_form_fields(*, organization, class_session):
             required=False,
             help_text=f"Creates the meeting under {connection.zoom_email}; students get their own join link.",
             widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
-        )
+        ),
+        MEETING_KIND_FIELD: _kind_field(connection),
     }
+
+
+def _kind_field(connection):
+    """Zoom meeting or Zoom webinar; the webinar choice says why when the host's plan cannot run one."""
+    unavailable = host_plans.webinar_unavailable_reason(connection=connection)
+    webinar_label = MeetingKind.WEBINAR.label
+    if unavailable:
+        webinar_label += " (not available on this Zoom account)"
+        help_text = unavailable
+    else:
+        help_text = (
+            "A webinar suits large information sessions: attendees see and hear only you and your panelists, "
+            "not one another."
+        )
+
+    def webinar_check(value):
+        if value == KIND_WEBINAR and unavailable:
+            raise ValidationError(unavailable)
+
+    return forms.ChoiceField(
+        label="Zoom session type",
+        choices=[(KIND_MEETING, MeetingKind.MEETING.label), (KIND_WEBINAR, webinar_label)],
+        initial=KIND_MEETING,
+        required=False,
+        help_text=help_text,
+        validators=[webinar_check],
+        widget=forms.Select(attrs={"data-virtual-only": "true"}),
+    )
 
 
 def class_session_hook(*, class_session, event, changes, options):
@@ -38,7 +69,7 @@ def class_session_hook(*, class_session, event, changes, options):
         # A service may ask for a meeting without knowing whether Zoom is connected (a booked session is).
         connection = connection_selectors.connection_of(organization=class_session.organization)
         if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
-            jobs.meeting_request(class_session=class_session)
+            jobs.meeting_request(class_session=class_session, kind=options.get(MEETING_KIND_FIELD) or KIND_MEETING)
         return
     meeting = ZoomMeeting.objects.filter(class_session=class_session).first()
     if meeting is None or not meeting.is_ready:
@@ -49,7 +80,9 @@ def class_session_hook(*, class_session, event, changes, options):
         if meeting.is_occurrence:
             jobs.occurrence_delete(meeting=meeting)  # the series' other classes keep the meeting
         else:
-            jobs.meeting_delete(organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id)
+            jobs.meeting_delete(
+                organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id, kind=meeting.kind
+            )
 
 
 def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options):

@@ -10,6 +10,7 @@ from courses.models import Registration
 from .connection.selectors import connection_features, connection_has_feature, connection_of
 from .constants import FEATURE_MEETINGS
 from .models import ConnectionStatus, RegistrantStatus, ZoomConnection, ZoomMeeting, ZoomSeriesMeeting
+from .scheduling.host_plans import host_plan_of, webinar_unavailable_reason
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class ZoomOverview:
     state: str
     connection: ZoomConnection | None
     features: list
+    webinar_plan: object = None  # the host's ZoomHostPlan, when Zoom said
+    webinar_unavailable: str = ""
 
 
 def zoom_overview(*, organization):
@@ -26,7 +29,11 @@ def zoom_overview(*, organization):
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return ZoomOverview(state="not_connected", connection=connection, features=[])
     return ZoomOverview(
-        state=connection.status, connection=connection, features=connection_features(connection=connection)
+        state=connection.status,
+        connection=connection,
+        features=connection_features(connection=connection),
+        webinar_plan=host_plan_of(connection=connection),
+        webinar_unavailable=webinar_unavailable_reason(connection=connection),
     )
 
 
@@ -66,6 +73,7 @@ def zoom_panel_for_class(*, class_session, membership):
             and ZoomSeriesMeeting.objects.filter(class_series_id=class_session.series_id).exists()
         ),
         "counts": registrant_counts(class_session=class_session) if meeting and meeting.is_ready else None,
+        "webinar_unavailable": webinar_unavailable_reason(connection=connection) if connected else "",
         "simulator_control_url": (
             f"/zoomsim/control/meetings/{meeting.zoom_meeting_id}/"
             if settings.ZOOM_SIMULATOR and meeting and meeting.zoom_meeting_id

@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/zoom/callback/", views.callback_view, name="callback"),
     path("settings/zoom/complete/", views.complete_view, name="complete"),
     path("settings/zoom/disconnect/", views.disconnect_view, name="disconnect"),
+    path("settings/zoom/webinar-plan/", views.webinar_plan_check_view, name="webinar_plan_check"),
     path("settings/zoom/meeting-settings/", meeting_views.meeting_defaults_view, name="meeting_defaults"),
     path("courses/classes/<int:class_id>/zoom/", meeting_views.zoom_manage_view, name="manage"),
     path("courses/classes/<int:class_id>/zoom/create/", meeting_views.meeting_create_view, name="meeting_create"),

@@ -227,7 +227,7 @@ def attendance_reconcile(*, meeting_pk, zoom_uuid):
         return 0
     client = connection_client(organization=meeting.organization)
     try:
-        rows = list(client.past_meeting_participants(meeting_id_or_uuid=zoom_uuid))
+        rows = list(client.past_meeting_participants(meeting_id_or_uuid=zoom_uuid, kind=meeting.kind))
     except (ZoomMissingScope, ZoomNotFound, ZoomRejected) as error:
         logger.info(
             "zoom attendance reconciliation skipped meeting=%s: %s", meeting.zoom_meeting_id, type(error).__name__

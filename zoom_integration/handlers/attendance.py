@@ -23,6 +23,10 @@ from ..constants import (
     EVENT_MEETING_STARTED,
     EVENT_PARTICIPANT_JOINED,
     EVENT_PARTICIPANT_LEFT,
+    EVENT_WEBINAR_ENDED,
+    EVENT_WEBINAR_PARTICIPANT_JOINED,
+    EVENT_WEBINAR_PARTICIPANT_LEFT,
+    EVENT_WEBINAR_STARTED,
     FEATURE_ATTENDANCE,
     FEATURE_POLL_RESULTS,
 )
@@ -31,10 +35,16 @@ from .lookup import meeting_for_event, meetings_for_events
 
 logger = logging.getLogger(__name__)
 
-PARTICIPANT_EVENT_KINDS = {EVENT_PARTICIPANT_JOINED: SignalKind.JOIN, EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE}
+# A webinar's participant events have the meeting's shape (API-FACTS 10.5): one path for both kinds.
+PARTICIPANT_EVENT_KINDS = {
+    EVENT_PARTICIPANT_JOINED: SignalKind.JOIN,
+    EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE,
+    EVENT_WEBINAR_PARTICIPANT_JOINED: SignalKind.JOIN,
+    EVENT_WEBINAR_PARTICIPANT_LEFT: SignalKind.LEAVE,
+}
 
 
-@register_batch(EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT)
+@register_batch(*PARTICIPANT_EVENT_KINDS)
 def participant_events(*, contexts):
     """Apply a batch's participant events, all their classes together; one outcome per context, in order.
 
@@ -96,21 +106,25 @@ def _meeting_event(context, kind):
 
 
 @register(EVENT_PARTICIPANT_JOINED)
+@register(EVENT_WEBINAR_PARTICIPANT_JOINED)
 def participant_joined(*, context):
     _participant_event(context, SignalKind.JOIN)
 
 
 @register(EVENT_PARTICIPANT_LEFT)
+@register(EVENT_WEBINAR_PARTICIPANT_LEFT)
 def participant_left(*, context):
     _participant_event(context, SignalKind.LEAVE)
 
 
 @register(EVENT_MEETING_STARTED)
+@register(EVENT_WEBINAR_STARTED)
 def meeting_started(*, context):
     _meeting_event(context, SignalKind.SESSION_START)
 
 
 @register(EVENT_MEETING_ENDED)
+@register(EVENT_WEBINAR_ENDED)
 def meeting_ended(*, context):
     """The run's presence is closed; Zoom's participant report and poll answers are read a little later."""
     meeting = _meeting_event(context, SignalKind.SESSION_END)
