@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import ClassSession
+from evidence.models import PollCheck
 from tests.factories import ClassSessionFactory, RegistrationFactory
-from zoom_integration.content import polls
+from zoom_integration.content import poll_results, polls
 from zoom_integration.models import MeetingStatus, RegistrantStatus, ZoomHostPlan, ZoomMeeting, ZoomRegistrant
 from zoom_integration.scheduling import host_plans, meetings, registrants
 
@@ -420,3 +421,41 @@ def test_the_panel_offers_no_webinar_when_the_host_has_no_add_on(trainer_client,
     assert "Create Zoom webinar" not in panel and "has no Webinar add-on" in panel
     assert "has no Webinar add-on" in refused.content.decode()
     assert not ZoomMeeting.objects.exists()
+
+
+@pytest.mark.django_db
+def test_after_the_webinar_its_poll_answers_are_read_from_past_webinars(webinar_class, connected, zoom):
+    meeting = ready_webinar(webinar_class)
+    uuid = "wEbInArUuId00000000001=="
+    url = f"{API}/past_webinars/{uuid.replace('=', '%3D')}/polls"
+    zoom.add(
+        responses.GET,
+        url,
+        json={
+            "id": WEBINAR_ID,
+            "uuid": uuid,
+            "start_time": "2030-03-04T17:30:00Z",
+            "questions": [
+                {
+                    "name": "Priya Raman",
+                    "email": "priya@prospects.example",
+                    "question_details": [
+                        {
+                            "question": "Sitting the exam this year?",
+                            "answer": "Yes",
+                            "polling_id": "wPoll1",
+                            "date_time": "2030-03-04T17:50:00Z",
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+
+    assert poll_results.poll_results_fetch(meeting_pk=meeting.pk, zoom_uuid=uuid) == 1
+
+    [call] = zoom.calls
+    assert call.request.url == url
+    assert_matches_zoom_openapi(call.request)
+    poll = PollCheck.objects.get(class_session=webinar_class)
+    assert poll.answers.count() == 1
