@@ -59,6 +59,15 @@ def test_a_webinar_class_end_to_end(page):
     assert "/zoomsim/w/" in unique_link and "tk=" in unique_link
     student.context.close()
 
+    # A poll pushed before the session goes to the webinar on Zoom.
+    page.goto(f"/courses/classes/{class_session.pk}/zoom/")
+    page.fill("#id_title", "Who is here?")
+    page.fill("#id_question", "Are you planning to sit the exam this year?")
+    page.fill("#id_answers", "Yes\nNo\nNot sure")
+    page.get_by_role("button", name="Push to Zoom").click()
+    page.wait_for_selector("#poll-list")
+    assert "Who is here?" in page.locator("#poll-list").inner_text()
+
     page.goto(f"/zoomsim/control/meetings/{webinar_id}/")
     assert page.locator("#sim-meeting-kind").inner_text() == "Webinar"
     page.get_by_role("button", name="Start meeting").click()
@@ -73,6 +82,10 @@ def test_a_webinar_class_end_to_end(page):
     page.get_by_role("button", name="End meeting").click()
     page.wait_for_selector("text=webinar.ended (answered 200)")
     page.shot("control_room_webinar_ended")
+    page.get_by_role("button", name="Make AI summary ready").click()
+    page.wait_for_selector("text=Done: summary ready")
+    page.get_by_role("button", name="Make cloud recordings ready").click()
+    page.wait_for_selector("text=recording.completed (answered 200)")
 
     page.goto(f"/courses/classes/{class_session.pk}/zoom/")
     assert "Webinar ID" in page.locator("main").inner_text()
@@ -80,6 +93,8 @@ def test_a_webinar_class_end_to_end(page):
     section.scroll_into_view_if_needed()
     assert "2 joined" in section.inner_text()
     assert "Prospect on a phone" in section.inner_text()
+    assert "Meeting summary for" in page.locator("#summary").inner_text()
+    assert page.locator("#recordings tr", has_text="Video: shared screen with speaker").count() == 1
     page.shot("webinar_attendance")
 
     # The add-on taken away on Zoom: Check again, and the next class's form says why a webinar cannot be chosen.

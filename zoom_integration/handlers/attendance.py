@@ -35,7 +35,7 @@ from .lookup import meeting_for_event, meetings_for_events
 
 logger = logging.getLogger(__name__)
 
-# A webinar's participant events have the meeting's shape (API-FACTS 10.5): one path for both kinds.
+# A webinar's participant events have the meeting's shape (meetings-webhooks.openapi.json): one path for both.
 PARTICIPANT_EVENT_KINDS = {
     EVENT_PARTICIPANT_JOINED: SignalKind.JOIN,
     EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE,

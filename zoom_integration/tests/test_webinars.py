@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import ClassSession
+from evidence.models import PollCheck
 from tests.factories import ClassSessionFactory, RegistrationFactory
-from zoom_integration.content import polls
+from zoom_integration.content import poll_results, polls
 from zoom_integration.models import MeetingStatus, RegistrantStatus, ZoomHostPlan, ZoomMeeting, ZoomRegistrant
 from zoom_integration.scheduling import host_plans, meetings, registrants
 
@@ -387,3 +388,74 @@ def test_after_a_conversion_on_zoom_the_class_uses_the_other_api(
     zoom.add(responses.GET, f"{API}/meetings/{WEBINAR_ID}", json=zoom_webinar_body(type=2))
     meetings.meeting_start_url(meeting=meeting)
     assert [call.request.url for call in zoom.calls] == [WEBINAR_URL, f"{API}/meetings/{WEBINAR_ID}"]
+
+
+@pytest.mark.django_db
+def test_the_panel_creates_a_webinar_for_a_class_without_one_and_a_retry_keeps_the_kind(
+    trainer_client, webinar_class, connected, zoom, django_capture_on_commit_callbacks
+):
+    panel = trainer_client.get(f"/courses/classes/{webinar_class.pk}/").content.decode()
+    assert "Create Zoom webinar" in panel
+    zoom.add(responses.POST, WEBINARS_URL, json={"code": 500, "message": "Internal error"}, status=500)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{webinar_class.pk}/zoom/create/", {"kind": "webinar"})
+    meeting = ZoomMeeting.objects.get()
+    assert (meeting.kind, meeting.status) == ("webinar", MeetingStatus.FAILED)
+
+    zoom.replace(responses.POST, WEBINARS_URL, json=zoom_webinar_body(), status=201)
+    with django_capture_on_commit_callbacks(execute=True):
+        trainer_client.post(f"/courses/classes/{webinar_class.pk}/zoom/create/")  # the panel's Retry
+    meeting.refresh_from_db()
+    assert (meeting.kind, meeting.status, meeting.zoom_meeting_id) == ("webinar", MeetingStatus.READY, WEBINAR_ID)
+    assert all(call.request.url == WEBINARS_URL for call in zoom.calls)
+
+
+@pytest.mark.django_db
+def test_the_panel_offers_no_webinar_when_the_host_has_no_add_on(trainer_client, webinar_class, connected):
+    ZoomHostPlan.objects.create(zoom_user_id=connected.zoom_user_id, webinar=False)
+
+    panel = trainer_client.get(f"/courses/classes/{webinar_class.pk}/").content.decode()
+    refused = trainer_client.post(f"/courses/classes/{webinar_class.pk}/zoom/create/", {"kind": "webinar"}, follow=True)
+
+    assert "Create Zoom webinar" not in panel and "has no Webinar add-on" in panel
+    assert "has no Webinar add-on" in refused.content.decode()
+    assert not ZoomMeeting.objects.exists()
+
+
+@pytest.mark.django_db
+def test_after_the_webinar_its_poll_answers_are_read_from_past_webinars(webinar_class, connected, zoom):
+    meeting = ready_webinar(webinar_class)
+    uuid = "wEbInArUuId00000000001=="
+    url = f"{API}/past_webinars/{uuid.replace('=', '%3D')}/polls"
+    zoom.add(
+        responses.GET,
+        url,
+        json={
+            "id": WEBINAR_ID,
+            "uuid": uuid,
+            "start_time": "2030-03-04T17:30:00Z",
+            "questions": [
+                {
+                    "name": "Priya Raman",
+                    "email": "priya@prospects.example",
+                    "question_details": [
+                        {
+                            "question": "Sitting the exam this year?",
+                            "answer": "Yes",
+                            "polling_id": "wPoll1",
+                            "date_time": "2030-03-04T17:50:00Z",
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+
+    assert poll_results.poll_results_fetch(meeting_pk=meeting.pk, zoom_uuid=uuid) == 1
+
+    [call] = zoom.calls
+    assert call.request.url == url
+    assert_matches_zoom_openapi(call.request)
+    poll = PollCheck.objects.get(class_session=webinar_class)
+    assert poll.answers.count() == 1
