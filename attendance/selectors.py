@@ -180,6 +180,32 @@ class _RecordPresence(NamedTuple):
     intervals: list
     open_since: object
     reconciled: bool
+    seconds_present: int = 0
+
+
+def _verdict(*, record, override, class_session, threshold, now):
+    """(attended, joined) of one registration, as its `_row` says, without parsing a closed presence's intervals:
+    a record's `seconds_present` is the seconds of its closed intervals (services derive both together)."""
+    if record is not None and record.open_since is not None:
+        row = _row(
+            registration=None,
+            record=record,
+            override=override,
+            class_session=class_session,
+            threshold=threshold,
+            now=now,
+        )
+        return row.attended, row.joined
+    seconds = record.seconds_present if record is not None else 0
+    joined = record is not None and bool(record.intervals)
+    if override is not None:
+        return override.status == OverrideStatus.PRESENT, joined
+    return (
+        attended_by_time(
+            seconds=seconds, scheduled_minutes=class_session.duration_minutes, threshold_percent=threshold
+        ),
+        joined,
+    )
 
 
 def _row(*, registration, record, override, class_session, threshold, now):
@@ -278,10 +304,10 @@ def attendance_summary_for_class(*, class_session):
     now = timezone.now()
     threshold = threshold_percent_for(class_session)
     records = {
-        registration_id: _RecordPresence(intervals, open_since, reconciled)
-        for registration_id, intervals, open_since, reconciled in AttendanceRecord.objects.filter(
+        registration_id: _RecordPresence(intervals, open_since, reconciled, seconds_present)
+        for registration_id, intervals, open_since, reconciled, seconds_present in AttendanceRecord.objects.filter(
             organization=organization, class_session=class_session
-        ).values_list("registration_id", "intervals", "open_since", "reconciled")
+        ).values_list("registration_id", "intervals", "open_since", "reconciled", "seconds_present")
     }
     overrides = _overrides_in_force(
         AttendanceOverride.objects.filter(organization=organization, class_session=class_session)
@@ -290,15 +316,14 @@ def attendance_summary_for_class(*, class_session):
     for registration_id in Registration.objects.filter(
         organization=organization, class_session=class_session, status=RegistrationStatus.CONFIRMED
     ).values_list("pk", flat=True):
-        row = _row(
-            registration=None,  # the verdict needs only the presence and the override
+        row_attended, row_joined = _verdict(
             record=records.get(registration_id),
             override=overrides.get(registration_id),
             class_session=class_session,
             threshold=threshold,
             now=now,
         )
-        registered, attended, joined = registered + 1, attended + row.attended, joined + row.joined
+        registered, attended, joined = registered + 1, attended + row_attended, joined + row_joined
     unmatched = Participant.objects.filter(
         organization=organization, class_session=class_session, registration__isnull=True
     ).count()
@@ -541,10 +566,10 @@ def attendance_page_for_class(*, class_session, number):
     now = timezone.now()
     threshold = threshold_percent_for(class_session)
     records = {
-        registration_id: _RecordPresence(intervals, open_since, reconciled)
-        for registration_id, intervals, open_since, reconciled in AttendanceRecord.objects.filter(
+        registration_id: _RecordPresence(intervals, open_since, reconciled, seconds_present)
+        for registration_id, intervals, open_since, reconciled, seconds_present in AttendanceRecord.objects.filter(
             organization=organization, class_session=class_session
-        ).values_list("registration_id", "intervals", "open_since", "reconciled")
+        ).values_list("registration_id", "intervals", "open_since", "reconciled", "seconds_present")
     }
     overrides = _overrides_in_force(
         AttendanceOverride.objects.filter(organization=organization, class_session=class_session)
@@ -569,8 +594,14 @@ def attendance_page_for_class(*, class_session, number):
 
     attended = joined = 0
     for registration_id in registration_ids:
-        row = row_of(registration_id, None)  # the verdict needs only the presence and the override
-        attended, joined = attended + row.attended, joined + row.joined
+        row_attended, row_joined = _verdict(
+            record=records.get(registration_id),
+            override=overrides.get(registration_id),
+            class_session=class_session,
+            threshold=threshold,
+            now=now,
+        )
+        attended, joined = attended + row_attended, joined + row_joined
     page = Paginator(registration_ids, ATTENDANCE_PAGE_SIZE).get_page(number)
     shown = Registration.objects.in_bulk(list(page.object_list))
     page.object_list = [row_of(registration_id, shown[registration_id]) for registration_id in page.object_list]

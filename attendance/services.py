@@ -22,7 +22,8 @@ from dataclasses import astuple, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -180,22 +181,26 @@ def _signals_refresh(*, classes, signals):
             keys_of[signal.class_session_id].add(_key_of(signal))
         elif signal.kind == SignalKind.SESSION_END:
             ended_of[signal.class_session_id].add((signal.source, signal.session_key))
-    participants_scope, signals_scope, ensure = Q(pk__in=[]), Q(pk__in=[]), []
+    key_rows, keyed_runs, ended_rows, ensure = [], set(), [], []
     for class_id in sorted(classes):
         ended_runs = ended_of[class_id]
         keys = {key for key in keys_of[class_id] if (key.source, key.session_key) not in ended_runs}
-        if not keys and not ended_runs:
-            continue
-        own_participants = _keys_q(keys)
-        own_signals = _keys_q(keys)
-        for source, session_key in sorted({(key.source, key.session_key) for key in keys}):
-            own_signals |= Q(source=source, session_key=session_key, kind=SignalKind.SESSION_END)
-        for source, session_key in sorted(ended_runs):
-            own_participants |= Q(source=source, session_key=session_key)
-            own_signals |= Q(source=source, session_key=session_key)
-        participants_scope |= Q(class_session_id=class_id) & own_participants
-        signals_scope |= Q(class_session_id=class_id) & own_signals
-        ensure += [(classes[class_id], key) for key in keys]
+        for key in sorted(keys, key=astuple):
+            key_rows.append((class_id, key.source, key.session_key, key.participant_key))
+            keyed_runs.add((class_id, key.source, key.session_key))
+            ensure.append((classes[class_id], key))
+        ended_rows += [(class_id, source, session_key) for source, session_key in sorted(ended_runs)]
+    # The rows of a hundred classes' keys: one row-value IN each, which PostgreSQL plans at once where as many
+    # ORed conditions cost Django longer to build than the database to run.
+    participants_scope = _any_of(
+        (_RUN_COLUMNS + ("participant_key",), key_rows),
+        (_RUN_COLUMNS, ended_rows),
+    )
+    signals_scope = _any_of(
+        (_RUN_COLUMNS + ("participant_key",), key_rows),
+        (_RUN_COLUMNS + ("kind",), [(*run, SignalKind.SESSION_END) for run in sorted(keyed_runs)]),
+        (_RUN_COLUMNS, ended_rows),
+    )
     if not ensure and not any(ended_of.values()):
         return
     _participants_ensure(keys=ensure)
@@ -302,18 +307,21 @@ def _participants_locked(*, scope):
     return list(Participant.objects.filter(scope).select_for_update().order_by("id"))
 
 
-def _keys_q(keys):
-    """The rows of these participant keys: one condition per meeting run, so a batch's query stays short."""
-    by_run = defaultdict(set)
-    for key in keys:
-        by_run[(key.source, key.session_key)].add(key.participant_key)
-    condition = Q(pk__in=[])
-    for (source, session_key), participant_keys in sorted(by_run.items()):
-        if len(participant_keys) == 1:
-            condition |= Q(source=source, session_key=session_key, participant_key=next(iter(participant_keys)))
-        else:
-            condition |= Q(source=source, session_key=session_key, participant_key__in=sorted(participant_keys))
-    return condition
+_RUN_COLUMNS = ("class_session_id", "source", "session_key")
+
+
+def _any_of(*parts):
+    """A condition true for rows whose `columns` equal one of `rows`, for any of the (columns, rows) parts."""
+    conditions, params = [], []
+    for columns, rows in parts:
+        if not rows:
+            continue
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        conditions.append(f"({', '.join(columns)}) IN (VALUES {', '.join([row_sql] * len(rows))})")
+        params += [value for row in rows for value in row]
+    if not conditions:
+        return Q(pk__in=[])
+    return RawSQL(" OR ".join(f"({condition})" for condition in conditions), params, output_field=BooleanField())
 
 
 def _key_of(item):

@@ -63,9 +63,14 @@ def _class_and_meeting(request, class_id):
     return class_session, selectors.meeting_of_class(class_session=class_session)
 
 
-def feature_missing_message(*, organization, feature):
-    """Why a feature cannot be used now (no connection, or a scope not granted), else ""."""
-    connection = connection_selectors.connection_of(organization=organization)
+def feature_missing_message(*, organization, feature, request=None):
+    """Why a feature cannot be used now (no connection, or a scope not granted), else "".
+
+    With `request`, the connection is the one that request read already (`connection_of_request`)."""
+    if request is not None:
+        connection = connection_selectors.connection_of_request(request=request, organization=organization)
+    else:
+        connection = connection_selectors.connection_of(organization=organization)
     if connection_selectors.connection_has_feature(connection=connection, feature=feature):
         return ""
     if connection is None or connection.status != ConnectionStatus.CONNECTED:

@@ -128,7 +128,8 @@ def zoom_manage_view(request, class_id):
             if (section := provider(request=request, class_session=class_session, meeting=meeting)) is not None
         ],
         "connected": connection_selectors.connection_has_feature(
-            connection=connection_selectors.connection_of(organization=request.organization), feature=FEATURE_MEETINGS
+            connection=connection_selectors.connection_of_request(request=request, organization=request.organization),
+            feature=FEATURE_MEETINGS,
         ),
     }
     return render(request, "zoom_integration/manage.html", context)

@@ -27,6 +27,14 @@ def connection_of(*, organization):
     return ZoomConnection.objects.filter(organization=organization).select_related("organization").first()
 
 
+def connection_of_request(*, request, organization):
+    """`connection_of`, read once per request: each section of a page asks for it."""
+    read = request.__dict__.setdefault("_zoom_connections", {})
+    if organization.pk not in read:
+        read[organization.pk] = connection_of(organization=organization)
+    return read[organization.pk]
+
+
 def connection_for_zoom_user(*, zoom_account_id, zoom_user_id):
     """The active connection of a Zoom user, as webhook payloads name it.
 

@@ -7,7 +7,6 @@ events (participants, the end, the summary, recordings) and a restart within the
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from ..inbox.dispatch import EventIgnored
 from ..models import ZoomMeeting, ZoomMeetingInstance
@@ -52,12 +51,14 @@ def meetings_for_events(contexts):
             wanted.setdefault(context.organization.pk, set()).add(zoom_meeting_id_of(context.object.get("id")))
         except EventIgnored:
             pass
-    condition = Q(pk__in=[])
-    for organization_id, zoom_meeting_ids in wanted.items():
-        condition |= Q(organization_id=organization_id, zoom_meeting_id__in=zoom_meeting_ids)
+    # Two plain IN lists (a superset: only each organization's own meetings are kept below) where an OR per
+    # organization, at the top of the hour a hundred of them, costs longer to build than to run.
     candidates = {}
-    for meeting in ZoomMeeting.objects.select_related("class_session__course", "organization").filter(condition):
-        candidates.setdefault((meeting.organization_id, meeting.zoom_meeting_id), []).append(meeting)
+    for meeting in ZoomMeeting.objects.select_related("class_session__course", "organization").filter(
+        organization_id__in=wanted, zoom_meeting_id__in={value for values in wanted.values() for value in values}
+    ):
+        if meeting.zoom_meeting_id in wanted[meeting.organization_id]:
+            candidates.setdefault((meeting.organization_id, meeting.zoom_meeting_id), []).append(meeting)
     found = []
     for context in contexts:
         try:
