@@ -61,7 +61,7 @@ def _site_served():
 
 
 def zoom_demo_load(*, organization, stdout):
-    if not settings.ZOOM_SIMULATOR or ZoomConnection.objects.filter(organization=organization).exists():
+    if not settings.ZOOM_SIMULATOR or ZoomConnection.objects.filter(organization=organization, user=None).exists():
         return
     owner = Membership.objects.filter(organization=organization, role="owner").select_related("user").first().user
     # The demo's own emails (confirmations with join links) would only flood the console.

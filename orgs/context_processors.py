@@ -20,4 +20,9 @@ def current_organization(request):
                 {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}
                 for item in extensions.settings_menu
             ]
+        else:
+            context["trainer_menu"] = [
+                {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}
+                for item in extensions.trainer_menu
+            ]
     return context

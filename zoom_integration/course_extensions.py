@@ -1,6 +1,7 @@
 """What Zoom adds to courses' pages, emails and hooks (registered in `ZoomIntegrationConfig.ready()`)."""
 
 from django import forms
+from django.db.models import Q
 
 from courses import extensions
 from courses.extensions import JoinInfo, Panel
@@ -8,7 +9,7 @@ from courses.extensions import JoinInfo, Panel
 from . import jobs, selectors
 from .connection import selectors as connection_selectors
 from .constants import FEATURE_MEETINGS
-from .models import MeetingStatus, ZoomMeeting, ZoomRegistrant
+from .models import ConnectionStatus, MeetingStatus, ZoomMeeting, ZoomRegistrant
 from .scheduling import registrants
 
 CREATE_MEETING_FIELD = "create_zoom_meeting"
@@ -17,17 +18,31 @@ SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
 
 
 def class_form_fields(*, organization, class_session):
-    """**Create Zoom meeting** on the class form, for connected organizations and classes without one."""
-    connection = connection_selectors.connection_of(organization=organization)
-    if not connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+    """**Create Zoom meeting** on the class form, when a Zoom host is connected and the class has no meeting.
+
+    The meeting is made on the class's host: its trainer's own Zoom when they connected one, else the
+    organization's.
+    """
+    hosts = [
+        connection
+        for connection in connection_selectors.connections_of(organization=organization)
+        if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS)
+    ]
+    if not hosts:
         return {}
     if class_session is not None and ZoomMeeting.objects.filter(class_session=class_session).exists():
         return {}
+    organizations = next((connection for connection in hosts if connection.user_id is None), None)
+    where = (
+        f"on the trainer's own Zoom when they connected one, else under {organizations.zoom_email}"
+        if organizations is not None
+        else "on the trainer's own Zoom (the organization's Zoom is not connected)"
+    )
     return {
         CREATE_MEETING_FIELD: forms.BooleanField(
             label="Create Zoom meeting",
             required=False,
-            help_text=f"Creates the meeting under {connection.zoom_email}; students get their own join link.",
+            help_text=f"Creates the meeting {where}; students get their own join link.",
             widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
         )
     }
@@ -46,11 +61,11 @@ def class_session_hook(*, class_session, event, changes, options):
         if meeting.is_occurrence:
             jobs.occurrence_delete(meeting=meeting)  # the series' other classes keep the meeting
         else:
-            jobs.meeting_delete(organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id)
+            jobs.meeting_delete(meeting=meeting)
 
 
-def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options):
-    """The connected Zoom user hosts every meeting: two at once would collide at class time."""
+def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options, trainer=None):
+    """One Zoom host runs one meeting at a time: two classes of the same host at once would collide."""
     if not virtual:
         return []
     on_zoom = options.get(CREATE_MEETING_FIELD) or (
@@ -58,8 +73,21 @@ def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtu
     )
     if not on_zoom:
         return []
+    trainer_id = trainer.pk if trainer is not None else (class_session.trainer_id if class_session else None)
+    host = connection_selectors.connection_for_trainer(organization_id=organization.pk, trainer_id=trainer_id)
+    if host is None:
+        return []
+    same_host = Q(connection=host)
+    if host.user_id is not None:
+        same_host |= Q(connection__isnull=True, class_session__trainer_id=host.user_id)
+    else:  # meetings not made yet go to the organization's host unless their trainer has their own
+        same_host |= Q(connection__isnull=True) & ~Q(
+            class_session__trainer__zoom_connections__organization=organization,
+            class_session__trainer__zoom_connections__status=ConnectionStatus.CONNECTED,
+        )
     others = (
         ZoomMeeting.objects.filter(
+            same_host,
             organization=organization,
             status__in=[MeetingStatus.READY, MeetingStatus.CREATING],
             class_session__status="scheduled",

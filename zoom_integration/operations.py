@@ -45,7 +45,7 @@ def zoom_status_list(*, organization=None):
     organizations = Organization.objects.order_by("name")
     if organization is not None:
         organizations = organizations.filter(pk=organization.pk)
-    connections = {connection.organization_id: connection for connection in ZoomConnection.objects.all()}
+    connections = {connection.organization_id: connection for connection in ZoomConnection.objects.filter(user=None)}
     events = {
         row["organization_id"]: row
         for row in WebhookEvent.objects.values("organization_id").annotate(

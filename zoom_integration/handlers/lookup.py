@@ -22,12 +22,18 @@ def zoom_meeting_id_of(value):
         raise EventIgnored("The event names no meeting id.") from None
 
 
+def hosted_by(connection):
+    """Meetings the event's connection hosts (and those from before hosts were recorded, of its organization):
+    an event of one host never reaches another host's classes, even in the same organization and Zoom account."""
+    return Q(connection=connection) | Q(connection__isnull=True)
+
+
 def meeting_for_event(context, *, meeting_id_field="id", uuid_field="uuid", start_field="start_time"):
-    """The organization's class meeting named by `payload.object[meeting_id_field]` (a string or a number)."""
+    """The host's class meeting named by `payload.object[meeting_id_field]` (a string or a number)."""
     zoom_meeting_id = zoom_meeting_id_of(context.object.get(meeting_id_field))
     candidates = list(
         ZoomMeeting.objects.select_related("class_session__course", "organization").filter(
-            organization=context.organization, zoom_meeting_id=zoom_meeting_id
+            hosted_by(context.connection), organization=context.organization, zoom_meeting_id=zoom_meeting_id
         )
     )
     if not candidates:
@@ -49,15 +55,19 @@ def meetings_for_events(contexts):
     wanted = {}
     for context in contexts:
         try:
-            wanted.setdefault(context.organization.pk, set()).add(zoom_meeting_id_of(context.object.get("id")))
+            wanted.setdefault(context.connection, set()).add(zoom_meeting_id_of(context.object.get("id")))
         except EventIgnored:
             pass
     condition = Q(pk__in=[])
-    for organization_id, zoom_meeting_ids in wanted.items():
-        condition |= Q(organization_id=organization_id, zoom_meeting_id__in=zoom_meeting_ids)
+    for connection, zoom_meeting_ids in wanted.items():
+        condition |= hosted_by(connection) & Q(
+            organization_id=connection.organization_id, zoom_meeting_id__in=zoom_meeting_ids
+        )
     candidates = {}
     for meeting in ZoomMeeting.objects.select_related("class_session__course", "organization").filter(condition):
-        candidates.setdefault((meeting.organization_id, meeting.zoom_meeting_id), []).append(meeting)
+        for connection in wanted:
+            if connection.organization_id == meeting.organization_id and meeting.connection_id in (None, connection.pk):
+                candidates.setdefault((connection.pk, meeting.zoom_meeting_id), []).append(meeting)
     found = []
     for context in contexts:
         try:
@@ -65,7 +75,7 @@ def meetings_for_events(contexts):
         except EventIgnored as ignored:
             found.append(ignored)
             continue
-        own = candidates.get((context.organization.pk, zoom_meeting_id), [])
+        own = candidates.get((context.connection.pk, zoom_meeting_id), [])
         if len(own) == 1:
             found.append(own[0])
             continue
