@@ -128,11 +128,14 @@ def connections_for_events(*, named):
             of_user.setdefault(connection.zoom_user_id, connection)
     found = {}
     for meeting_id, account_id, user_id in named:
-        in_account = [
-            connection
-            for connection in hosting.get(meeting_id, [])
-            if not account_id or connection.zoom_account_id == account_id
-        ]
+        in_account = sorted(
+            (
+                connection
+                for connection in hosting.get(meeting_id, [])
+                if not account_id or connection.zoom_account_id == account_id
+            ),
+            key=lambda connection: connection.zoom_user_id != user_id,  # the host it names first
+        )
         user_connection = of_user.get(user_id)
         if user_connection is not None and account_id and user_connection.zoom_account_id != account_id:
             user_connection = None
