@@ -52,16 +52,34 @@ def class_session_hook(*, class_session, event, changes, options):
     if event in ("created", "updated") and options.get(CREATE_MEETING_FIELD) and class_session.is_virtual:
         jobs.meeting_request(class_session=class_session)
         return
-    meeting = ZoomMeeting.objects.filter(class_session=class_session).first()
+    meeting = ZoomMeeting.objects.filter(class_session=class_session).select_related("connection").first()
     if meeting is None or not meeting.is_ready:
         return
-    if event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
+    if event == "updated" and "trainer" in changes and _moves_to_another_host(class_session, meeting):
+        # A meeting belongs to its host's Zoom: the class gets a new one there, as New meeting ID does.
+        jobs.meeting_replace(meeting=meeting)
+    elif event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
         jobs.meeting_update(meeting=meeting)
     elif event in ("cancelled", "deleting") and options.get(DELETE_MEETING_OPTION):
         if meeting.is_occurrence:
             jobs.occurrence_delete(meeting=meeting)  # the series' other classes keep the meeting
         else:
             jobs.meeting_delete(meeting=meeting)
+
+
+def _moves_to_another_host(class_session, meeting):
+    """The class's new trainer has their own connected Zoom (or left one): its meeting should move there."""
+    if meeting.is_occurrence:
+        return False  # the recurring meeting is the whole series', on its host
+    host = connection_selectors.connection_for_class(class_session=class_session)
+    if not connection_selectors.connection_has_feature(connection=host, feature=FEATURE_MEETINGS):
+        return False
+    current = (
+        meeting.connection
+        if meeting.connection_id
+        else connection_selectors.connection_of(organization=class_session.organization)
+    )
+    return current is None or current.pk != host.pk
 
 
 def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options, trainer=None):

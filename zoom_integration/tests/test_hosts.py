@@ -6,9 +6,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import responses
+from django.core import mail
 from django.utils import timezone
 
 from attendance.models import Participant
+from courses import services as course_services
 from tests.factories import ClassSessionFactory, MembershipFactory, OrganizationFactory
 from zoom_integration.connection import selectors
 from zoom_integration.models import ZoomConnection, ZoomMeeting
@@ -18,7 +20,7 @@ from .conftest import ALL_SCOPES, API, fixture_json
 from .factories import ZoomConnectionFactory
 from .openapi import assert_matches_zoom_openapi
 from .test_connect import CALLBACK, add_token_exchange, add_users_me
-from .test_meetings import zoom_meeting_body
+from .test_meetings import MEETING_ID, _registered_on_zoom, meeting_url, ready_meeting, zoom_meeting_body
 from .zoom_events import RUN_1, ZoomEvents, at, class_with_meeting, deliver  # noqa: F401  (fixture)
 
 COMPANY_ACCOUNT = "CompanyZoomAccount01"
@@ -291,3 +293,62 @@ def test_the_owners_settings_list_every_host_with_its_health(owner_client, organ
     assert "The organization&#x27;s Zoom" in page
     assert "ana@example.com&#x27;s own Zoom" in page and "zoom.ana@example.com" in page
     assert "ben@example.com must reconnect" in page
+
+
+# Moving a class to another host ----------------------------------------------------
+
+
+def test_a_class_given_a_trainer_with_their_own_zoom_moves_its_meeting_there(
+    owner_client, organization, zoom, django_capture_on_commit_callbacks
+):
+    organizations = ZoomConnectionFactory(
+        organization=organization, scopes=ALL_SCOPES.split(), access_token="zat-organization"
+    )
+    ana = trainer_of(organization, "ana@example.com")
+    own_zoom(organization, ana, access_token="zat-ana-own")
+    class_session = ClassSessionFactory(course__organization=organization, starts_at=timezone.now() + timedelta(days=5))
+    meeting = ready_meeting(class_session, connection=organizations)
+    _registered_on_zoom(meeting, class_session)
+    new_id = MEETING_ID + 11
+    by_ana = [responses.matchers.header_matcher({"Authorization": "Bearer zat-ana-own"})]
+    zoom.post(
+        f"{API}/users/me/meetings",
+        status=201,
+        json=zoom_meeting_body(id=new_id, join_url=f"https://us05web.zoom.us/j/{new_id}"),
+        match=by_ana,
+    )
+    zoom.delete(
+        meeting_url(),
+        status=204,
+        match=[responses.matchers.header_matcher({"Authorization": "Bearer zat-organization"})],
+    )
+    zoom.get(
+        f"{API}/meetings/{new_id}/registrants",
+        json={"page_size": 300, "total_records": 0, "next_page_token": "", "registrants": []},
+        match=by_ana,
+    )
+    zoom.post(
+        f"{API}/meetings/{new_id}/batch_registrants",
+        status=201,
+        json={
+            "registrants": [
+                {"email": "ada@example.com", "registrant_id": "new-rg", "join_url": f"https://j.example/w/{new_id}"}
+            ]
+        },
+        match=by_ana,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course_services.class_session_update(class_session=class_session, trainer=ana)
+
+    assert [f"{call.request.method} {call.request.url.split('/v2')[1].split('?')[0]}" for call in zoom.calls] == [
+        "POST /users/me/meetings",
+        f"DELETE /meetings/{MEETING_ID}",
+        f"GET /meetings/{new_id}/registrants",
+        f"POST /meetings/{new_id}/batch_registrants",
+    ]
+    for call in zoom.calls:
+        assert_matches_zoom_openapi(call.request)
+    meeting.refresh_from_db()
+    assert (meeting.zoom_meeting_id, meeting.connection.user, meeting.status) == (new_id, ana, "ready")
+    assert mail.outbox[-1].to == ["ada@example.com"] and f"/w/{new_id}" in mail.outbox[-1].body
