@@ -108,6 +108,11 @@ class ClassAttendance:
     def has_data(self):
         return bool(self.runs or self.unmatched or any(row.joined or row.override for row in self.rows))
 
+    @property
+    def assignable(self):
+        """The registrations a participant or poll respondent may be assigned to, in the report's order."""
+        return [row.registration for row in self.rows]
+
     @cached_property
     def columns(self):
         """Columns other apps add (extensions.report_columns), read only where shown: the page and the CSV."""
@@ -204,6 +209,9 @@ def _row(*, registration, record, override, class_session, threshold, now):
     )
 
 
+_ROSTER_ORDER = ("last_name", "first_name", "email", "pk")
+
+
 def attendance_for_class(*, class_session):
     """Every confirmed registration's attendance, the unmatched participants and the meeting runs.
 
@@ -215,7 +223,7 @@ def attendance_for_class(*, class_session):
     registrations = list(
         Registration.objects.filter(
             organization=organization, class_session=class_session, status=RegistrationStatus.CONFIRMED
-        ).order_by("last_name", "first_name", "email")
+        ).order_by(*_ROSTER_ORDER)
     )
     # Only what a row reads of each record: at 500 students, whole records cost more to load than the page renders.
     records = {
@@ -467,3 +475,120 @@ ATTENDANCE_PAGE_SIZE = 50
 def attendance_rows_page(*, attendance, number):
     """One page of the report's rows (no query: the report holds them all)."""
     return Paginator(attendance.rows, ATTENDANCE_PAGE_SIZE).get_page(number)
+
+
+@dataclass(frozen=True)
+class ClassAttendancePage:
+    """The attendance report as a page shows it: the whole class's counts, one page of its rows.
+
+    Reads as `ClassAttendance` does in the report's template (`attendance/section.html`), but `rows` are the
+    page's alone (`page` holds them, for the pagination links): at 500 students only the 50 shown are loaded.
+    """
+
+    class_session: ClassSession
+    threshold_percent: int
+    registered_count: int
+    attended_count: int
+    joined_count: int
+    has_data: bool
+    page: object
+    unmatched: list
+    runs: list
+
+    @property
+    def rows(self):
+        return list(self.page.object_list)
+
+    @cached_property
+    def columns(self):
+        registrations = [row.registration for row in self.page.object_list]
+        return [
+            column
+            for provider in extensions.report_columns
+            for column in provider(class_session=self.class_session, registrations=registrations)
+        ]
+
+    @cached_property
+    def sections(self):
+        registrations = [row.registration for row in self.page.object_list]
+        return [
+            section
+            for provider in extensions.report_sections
+            for section in provider(class_session=self.class_session, registrations=registrations)
+        ]
+
+    @cached_property
+    def assignable(self):
+        """Every confirmed registration, for the "assign to" choices: one query, only when a page shows them."""
+        return list(
+            Registration.objects.filter(
+                organization=self.class_session.organization,
+                class_session=self.class_session,
+                status=RegistrationStatus.CONFIRMED,
+            )
+            .order_by(*_ROSTER_ORDER)
+            .only("pk", "first_name", "last_name", "email", "class_session_id", "organization_id")
+        )
+
+
+def attendance_page_for_class(*, class_session, number):
+    """`attendance_for_class` as a page shows it: the counts of the whole class, the rows of page `number` only
+    (ATTENDANCE_PAGE_SIZE a page, the report's order), so a class of 500 loads the 50 students shown.
+
+    Expects `class_session` loaded with its course and organization. A fixed number of queries.
+    """
+    organization = class_session.organization
+    now = timezone.now()
+    threshold = threshold_percent_for(class_session)
+    records = {
+        registration_id: _RecordPresence(intervals, open_since, reconciled)
+        for registration_id, intervals, open_since, reconciled in AttendanceRecord.objects.filter(
+            organization=organization, class_session=class_session
+        ).values_list("registration_id", "intervals", "open_since", "reconciled")
+    }
+    overrides = _overrides_in_force(
+        AttendanceOverride.objects.filter(organization=organization, class_session=class_session)
+    )
+    registration_ids = list(
+        Registration.objects.filter(
+            organization=organization, class_session=class_session, status=RegistrationStatus.CONFIRMED
+        )
+        .order_by(*_ROSTER_ORDER)
+        .values_list("pk", flat=True)
+    )
+
+    def row_of(registration_id, registration):
+        return _row(
+            registration=registration,
+            record=records.get(registration_id),
+            override=overrides.get(registration_id),
+            class_session=class_session,
+            threshold=threshold,
+            now=now,
+        )
+
+    attended = joined = 0
+    for registration_id in registration_ids:
+        row = row_of(registration_id, None)  # the verdict needs only the presence and the override
+        attended, joined = attended + row.attended, joined + row.joined
+    page = Paginator(registration_ids, ATTENDANCE_PAGE_SIZE).get_page(number)
+    shown = Registration.objects.in_bulk(list(page.object_list))
+    page.object_list = [row_of(registration_id, shown[registration_id]) for registration_id in page.object_list]
+    unmatched = list(
+        Participant.objects.filter(
+            organization=organization, class_session=class_session, registration__isnull=True
+        ).order_by("first_joined_at", "display_name", "id")
+    )
+    runs = _meeting_runs(organization=organization, class_session=class_session)
+    overridden = any(registration_id in overrides for registration_id in registration_ids)
+    return ClassAttendancePage(
+        class_session=class_session,
+        threshold_percent=threshold,
+        registered_count=len(registration_ids),
+        attended_count=attended,
+        joined_count=joined,
+        has_data=bool(runs or unmatched or joined or overridden),
+        page=page,
+        unmatched=unmatched,
+        runs=runs,
+    )

@@ -2,8 +2,10 @@
 
 A meeting tool integration reports what happened with `presence_signal_record`
 (one call per join, leave, meeting start or end, from webhooks or from a
-report fetched after the meeting), or with `presence_signals_record` for a
-batch of one class's signals at once. Each call stores the signals once and
+report fetched after the meeting), with `presence_signals_record` for a
+batch of one class's signals at once, or with `presence_signals_record_classes`
+for the signals of many classes at once (the top of the hour, when a hundred
+classes start together). Each call stores the signals once and
 refreshes only the participants they concern and those participants'
 registrations, each once; a meeting's end refreshes the participants of that
 run. Everything derived is a function of the stored signals, so
@@ -11,19 +13,20 @@ run. Everything derived is a function of the stored signals, so
 batch gives the same result in any order and on replay.
 
 Rows are created (in key order) and locked participants first, then
-attendance records, each in a fixed order, so concurrent workers cannot
-deadlock.
+attendance records, each in id order across all the classes of a call, so
+concurrent workers cannot deadlock.
 """
 
 from collections import defaultdict
 from dataclasses import astuple, dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from cohortstudio.bulk import rows_update
 from courses.models import ClassSession, Registration, RegistrationStatus
 
 from .models import (
@@ -92,7 +95,7 @@ def presence_signal_record(
     with transaction.atomic():
         signal, created = PresenceSignal.objects.get_or_create(source=source, external_id=external_id, defaults=values)
         if created:
-            _signals_refresh(class_session=class_session, signals=[signal])
+            _signals_refresh(classes={class_session.pk: class_session}, signals=[signal])
     return signal, created
 
 
@@ -105,18 +108,33 @@ def presence_signals_record(*, class_session, signals):
     batch costs about the same queries whether it holds five signals or five hundred. Returns how many signals
     were given.
     """
-    rows = []
-    for item in signals:
-        signal = _signal_build(class_session=class_session, **item)
-        _signal_validate(signal)
-        rows.append(signal)
+    return presence_signals_record_classes(batches=[(class_session, signals)])
+
+
+def presence_signals_record_classes(*, batches):
+    """Store the signals of several classes and refresh what they change, all in one transaction.
+
+    `batches` is `[(class_session, signals), ...]`, each `signals` as `presence_signals_record` takes them.
+    One set of statements serves every class (one insert of the signals, one of the participants, one read
+    of their signals, one write of the participants and one of the records...), so a batch spanning a hundred
+    classes costs the queries of one. The result is the classes' `presence_signals_record` calls' in any
+    order. Any error rolls back every class: the caller may then record each class apart, so one bad class
+    does not hold the others back. Returns how many signals were given.
+    """
+    rows, classes = [], {}
+    for class_session, signals in batches:
+        for item in signals:
+            signal = _signal_build(class_session=class_session, **item)
+            _signal_validate(signal)
+            rows.append(signal)
+            classes[class_session.pk] = class_session
     if not rows:
         return 0
     # Inserted in key order, as every batch does, so that two batches waiting on each other's rows cannot deadlock.
     rows.sort(key=lambda signal: (signal.source, signal.external_id))
     with transaction.atomic():
         PresenceSignal.objects.bulk_create(rows, ignore_conflicts=True)
-        _signals_refresh(class_session=class_session, signals=rows)
+        _signals_refresh(classes=classes, signals=rows)
     return len(rows)
 
 
@@ -150,29 +168,39 @@ def _signal_build(
     )
 
 
-def _signals_refresh(*, class_session, signals):
+def _signals_refresh(*, classes, signals):
     """Derive again the participants these stored signals concern (all of a run they end), each once.
 
-    A signal stored before (a replay) is refreshed again too: the result is the same, derived from the
-    stored signals alone.
+    `classes` is {class pk: class session} of the signals. A signal stored before (a replay) is refreshed
+    again too: the result is the same, derived from the stored signals alone.
     """
-    keys = {_key_of(signal) for signal in signals if signal.kind in PARTICIPANT_KINDS}
-    ended_runs = {(signal.source, signal.session_key) for signal in signals if signal.kind == SignalKind.SESSION_END}
-    keys = {key for key in keys if (key.source, key.session_key) not in ended_runs}
-    if not keys and not ended_runs:
+    keys_of, ended_of = defaultdict(set), defaultdict(set)
+    for signal in signals:
+        if signal.kind in PARTICIPANT_KINDS:
+            keys_of[signal.class_session_id].add(_key_of(signal))
+        elif signal.kind == SignalKind.SESSION_END:
+            ended_of[signal.class_session_id].add((signal.source, signal.session_key))
+    participants_scope, signals_scope, ensure = Q(pk__in=[]), Q(pk__in=[]), []
+    for class_id in sorted(classes):
+        ended_runs = ended_of[class_id]
+        keys = {key for key in keys_of[class_id] if (key.source, key.session_key) not in ended_runs}
+        if not keys and not ended_runs:
+            continue
+        own_participants = _keys_q(keys)
+        own_signals = _keys_q(keys)
+        for source, session_key in sorted({(key.source, key.session_key) for key in keys}):
+            own_signals |= Q(source=source, session_key=session_key, kind=SignalKind.SESSION_END)
+        for source, session_key in sorted(ended_runs):
+            own_participants |= Q(source=source, session_key=session_key)
+            own_signals |= Q(source=source, session_key=session_key)
+        participants_scope |= Q(class_session_id=class_id) & own_participants
+        signals_scope |= Q(class_session_id=class_id) & own_signals
+        ensure += [(classes[class_id], key) for key in keys]
+    if not ensure and not any(ended_of.values()):
         return
-    participants_scope = _keys_q(keys)
-    signals_scope = _keys_q(keys)
-    for source, session_key in {(key.source, key.session_key) for key in keys}:
-        signals_scope |= Q(source=source, session_key=session_key, kind=SignalKind.SESSION_END)
-    for source, session_key in ended_runs:
-        participants_scope |= Q(source=source, session_key=session_key)
-        signals_scope |= Q(source=source, session_key=session_key)
-    _participants_ensure(class_session=class_session, keys=keys)
+    _participants_ensure(keys=ensure)
     _participants_refresh(
-        class_session=class_session,
-        participants=_participants_locked(class_session=class_session, scope=participants_scope),
-        signals_scope=signals_scope,
+        classes=classes, participants=_participants_locked(scope=participants_scope), signals_scope=signals_scope
     )
 
 
@@ -195,13 +223,19 @@ def attendance_rebuild(*, class_session):
                 class_session=class_session, kind__in=PARTICIPANT_KINDS
             ).values_list("source", "session_key", "participant_key")
         }
-        _participants_ensure(class_session=class_session, keys=keys)
-        participants = _participants_locked(class_session=class_session, scope=Q())
-        recorded = set(
-            AttendanceRecord.objects.filter(class_session=class_session).values_list("registration_id", flat=True)
-        )
+        _participants_ensure(keys=[(class_session, key) for key in keys])
+        participants = _participants_locked(scope=Q(class_session=class_session))
+        recorded = {
+            (class_session.pk, pk)
+            for pk in AttendanceRecord.objects.filter(class_session=class_session).values_list(
+                "registration_id", flat=True
+            )
+        }
         _participants_refresh(
-            class_session=class_session, participants=participants, signals_scope=Q(), also_registrations=recorded
+            classes={class_session.pk: class_session},
+            participants=participants,
+            signals_scope=Q(class_session=class_session),
+            also_registrations=recorded,
         )
 
 
@@ -220,7 +254,10 @@ def participant_assign(*, participant, registration, by):
         locked.assigned_by = by
         locked.assigned_at = timezone.now()
         locked.save(update_fields=["registration", "match_method", "assigned_by", "assigned_at"])
-        _records_refresh(class_session=class_session, registration_ids={previous, registration.pk} - {None})
+        _records_refresh(
+            classes={class_session.pk: class_session},
+            registrations={(class_session.pk, pk) for pk in {previous, registration.pk} - {None}},
+        )
     return locked
 
 
@@ -244,7 +281,8 @@ def attendance_override_set(*, registration, status, reason, by):
 # Derivation ------------------------------------------------------------------
 
 
-def _participants_ensure(*, class_session, keys):
+def _participants_ensure(*, keys):
+    """Create the participants of these `(class session, key)` that do not exist yet, in key order."""
     Participant.objects.bulk_create(
         [
             Participant(
@@ -254,15 +292,14 @@ def _participants_ensure(*, class_session, keys):
                 session_key=key.session_key,
                 participant_key=key.participant_key,
             )
-            for key in sorted(keys, key=astuple)
+            for class_session, key in sorted(keys, key=lambda item: (item[0].pk, astuple(item[1])))
         ],
         ignore_conflicts=True,
     )
 
 
-def _participants_locked(*, class_session, scope):
-    queryset = Participant.objects.filter(class_session=class_session).filter(scope)
-    return list(queryset.select_for_update().order_by("id"))
+def _participants_locked(*, scope):
+    return list(Participant.objects.filter(scope).select_for_update().order_by("id"))
 
 
 def _keys_q(keys):
@@ -283,48 +320,49 @@ def _key_of(item):
     return _ParticipantKey(item.source, item.session_key, item.participant_key)
 
 
-def _participants_refresh(*, class_session, participants, signals_scope, also_registrations=()):
+def _participants_refresh(*, classes, participants, signals_scope, also_registrations=()):
     """Derive the given participants from the signals in scope, then their registrations' records.
 
-    `signals_scope` must cover every join and leave of these participants and
-    the ends of their meeting runs; a single join or leave scopes it to one
-    participant so the rest of the meeting is not read.
+    `classes` is {class pk: class session} of the participants. `signals_scope` must cover every join and
+    leave of these participants and the ends of their meeting runs; a single join or leave scopes it to one
+    participant so the rest of the meeting is not read. `also_registrations` are more `(class pk,
+    registration pk)` whose records to derive again.
     """
-    signals = (
-        PresenceSignal.objects.filter(class_session=class_session)
-        .filter(signals_scope)
-        .only(
-            "source",
-            "session_key",
-            "participant_key",
-            "kind",
-            "occurred_at",
-            "registration",
-            "email",
-            "display_name",
-            "reconciled",
-            "external_id",
-        )
+    signals = PresenceSignal.objects.filter(signals_scope).only(
+        "class_session_id",
+        "source",
+        "session_key",
+        "participant_key",
+        "kind",
+        "occurred_at",
+        "registration",
+        "email",
+        "display_name",
+        "reconciled",
+        "external_id",
     )
     by_participant = defaultdict(list)
     session_ends = defaultdict(list)
     for signal in signals:
         if signal.kind == SignalKind.SESSION_END:
-            session_ends[(signal.source, signal.session_key)].append(signal.occurred_at)
+            session_ends[(signal.class_session_id, signal.source, signal.session_key)].append(signal.occurred_at)
         elif signal.kind in PARTICIPANT_KINDS:
-            by_participant[_key_of(signal)].append(signal)
-    email_matches = _email_matches(class_session=class_session, signals=by_participant.values())
+            by_participant[(signal.class_session_id, _key_of(signal))].append(signal)
+    email_matches = _email_matches(signals=by_participant)
     affected = set(also_registrations)
     for participant in participants:
-        own = sorted(by_participant[_key_of(participant)], key=_canonical_order)
+        class_id = participant.class_session_id
+        own = sorted(by_participant[(class_id, _key_of(participant))], key=_canonical_order)
         presence = participant_presence(
             events=[(signal.occurred_at, JOIN if signal.kind == SignalKind.JOIN else LEAVE) for signal in own],
-            session_ends=session_ends[(participant.source, participant.session_key)],
+            session_ends=session_ends[(class_id, participant.source, participant.session_key)],
         )
         before = participant.registration_id
-        _participant_apply(participant=participant, signals=own, presence=presence, email_matches=email_matches)
-        affected |= {before, participant.registration_id}
-    _rows_update(
+        _participant_apply(
+            participant=participant, signals=own, presence=presence, email_matches=email_matches.get(class_id, {})
+        )
+        affected |= {(class_id, before), (class_id, participant.registration_id)}
+    rows_update(
         Participant,
         participants,
         [
@@ -340,30 +378,39 @@ def _participants_refresh(*, class_session, participants, signals_scope, also_re
             "reconciled",
         ],
     )
-    _records_refresh(class_session=class_session, registration_ids=affected - {None})
+    _records_refresh(classes=classes, registrations={item for item in affected if item[1] is not None})
 
 
 def _canonical_order(signal):
     return (signal.occurred_at, signal.kind, signal.external_id)
 
 
-def _email_matches(*, class_session, signals):
-    # A participant the meeting tool identified is matched by that, never by email: only the others' are looked up.
-    emails = {
-        signal.email.lower()
-        for group in signals
-        if not any(signal.registration_id for signal in group)
-        for signal in group
-        if signal.email
-    }
+def _email_matches(*, signals):
+    """{class pk: {email: registration pk}} of the confirmed registrations the participants' emails name.
+
+    `signals` is {(class pk, key): signals}. A participant the meeting tool identified is matched by that,
+    never by email: only the others' emails are looked up, every class's in one query.
+    """
+    emails, classes = set(), set()
+    for (class_id, _key), group in signals.items():
+        if any(signal.registration_id for signal in group):
+            continue
+        for signal in group:
+            if signal.email:
+                emails.add(signal.email.lower())
+                classes.add(class_id)
     if not emails:
         return {}
-    return dict(
-        Registration.objects.filter(class_session=class_session, status=RegistrationStatus.CONFIRMED)
+    found = defaultdict(dict)
+    for class_id, email, pk in (
+        Registration.objects.filter(class_session_id__in=classes, status=RegistrationStatus.CONFIRMED)
         .annotate(email_lower=Lower("email"))
         .filter(email_lower__in=emails)
-        .values_list("email_lower", "pk")
-    )
+        .order_by("pk")
+        .values_list("class_session_id", "email_lower", "pk")
+    ):
+        found[class_id][email] = pk
+    return found
 
 
 def _participant_apply(*, participant, signals, presence, email_matches):
@@ -390,32 +437,35 @@ def _participant_apply(*, participant, signals, presence, email_matches):
         participant.registration_id, participant.match_method = None, ""
 
 
-def _records_refresh(*, class_session, registration_ids):
-    """Recompute the attendance records of these registrations from their participants."""
-    if not registration_ids:
+def _records_refresh(*, classes, registrations):
+    """Recompute the attendance records of these `(class pk, registration pk)` from their participants."""
+    if not registrations:
         return
     AttendanceRecord.objects.bulk_create(
         [
             AttendanceRecord(
-                organization_id=class_session.organization_id, class_session=class_session, registration_id=pk
+                organization_id=classes[class_id].organization_id, class_session=classes[class_id], registration_id=pk
             )
-            for pk in sorted(registration_ids)
+            for class_id, pk in sorted(registrations, key=lambda item: item[1])
         ],
         ignore_conflicts=True,
     )
+    class_ids = {class_id for class_id, _ in registrations}
+    registration_ids = {pk for _, pk in registrations}
     records = list(
-        AttendanceRecord.objects.filter(class_session=class_session, registration_id__in=registration_ids)
+        AttendanceRecord.objects.filter(class_session_id__in=class_ids, registration_id__in=registration_ids)
         .select_for_update()
         .order_by("id")
     )
     participants = defaultdict(list)
     for participant in Participant.objects.filter(
-        class_session=class_session, registration_id__in=registration_ids
-    ).only("registration_id", "intervals", "open_since", "reconciled"):
-        participants[participant.registration_id].append(participant)
+        class_session_id__in=class_ids, registration_id__in=registration_ids
+    ).only("class_session_id", "registration_id", "intervals", "open_since", "reconciled"):
+        participants[(participant.class_session_id, participant.registration_id)].append(participant)
     empty, changed = [], []
+    now = timezone.now()
     for record in records:
-        own = participants[record.registration_id]
+        own = participants[(record.class_session_id, record.registration_id)]
         if not own:
             empty.append(record.pk)
             continue
@@ -429,43 +479,15 @@ def _records_refresh(*, class_session, registration_ids):
         record.last_left_at = presence.last_left_at
         record.seconds_present = presence.seconds
         record.reconciled = any(participant.reconciled for participant in own)
-        record.updated_at = timezone.now()
+        record.updated_at = now
         changed.append(record)
     if empty:
         AttendanceRecord.objects.filter(pk__in=empty).delete()
-    _rows_update(
+    rows_update(
         AttendanceRecord,
         changed,
         ["intervals", "open_since", "first_joined_at", "last_left_at", "seconds_present", "reconciled", "updated_at"],
     )
-
-
-def _rows_update(model, rows, fields):
-    """Write these fields of these rows. A join or leave changes one row: a plain UPDATE. A batch changes many:
-    one UPDATE ... FROM (VALUES ...) on PostgreSQL, which costs about nothing to build where bulk_update's CASE
-    per field and row takes longer to compose than the database takes to run it."""
-    rows = list(rows)
-    if len(rows) == 1:
-        rows[0].save(update_fields=fields)
-    elif rows and connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, fields)
-    elif rows:
-        quote = connection.ops.quote_name
-        pk = model._meta.pk
-        columns = [pk, *(model._meta.get_field(name) for name in fields)]
-        row_sql = "(" + ", ".join(f"%s::{column.db_type(connection)}" for column in columns) + ")"
-        names = ", ".join(quote(column.column) for column in columns)
-        assignments = ", ".join(f"{quote(column.column)} = v.{quote(column.column)}" for column in columns[1:])
-        sql = (
-            f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "
-            f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({names}) "
-            f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
-        )
-        params = [
-            column.get_db_prep_save(getattr(row, column.attname), connection) for row in rows for column in columns
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
 
 
 def attendance_source_purge(*, organization, source, dry_run=False):

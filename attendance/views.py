@@ -30,11 +30,11 @@ def _form_errors(request, form):
 @member_required
 def class_attendance_view(request, class_id):
     class_session = selectors.class_session_for_attendance(organization=request.organization, class_session_id=class_id)
-    attendance = selectors.attendance_for_class(class_session=class_session)
+    attendance = selectors.attendance_page_for_class(class_session=class_session, number=request.GET.get("page"))
     context = {
         "class_session": class_session,
         "attendance": attendance,
-        "attendance_page": selectors.attendance_rows_page(attendance=attendance, number=request.GET.get("page")),
+        "attendance_page": attendance.page,
         "attendance_page_param": "page",
         "attendance_next": request.get_full_path(),
     }

@@ -33,7 +33,7 @@ from bench.harness import (
 )
 
 COMMAND = ".venv/bin/python -m bench.attendance_finality"
-PORTS = Ports(postgres=55483, redis=56430, web=18483)
+PORTS = Ports.from_env(postgres=55483, redis=56430, web=18483)
 STUDENTS = 300
 MIN_EVENTS = 2000
 DUPLICATE_SHARE = 0.12

@@ -28,7 +28,7 @@ from bench.harness import (
 from bench.zoom_standin import ZoomStandIn
 
 COMMAND = ".venv/bin/python -m bench.class_pages"
-PORTS = Ports(postgres=55484, redis=56431, web=18484)
+PORTS = Ports.from_env(postgres=55484, redis=56431, web=18484)
 CLASS_SIZES = (5, 500)
 REQUESTS = 200
 WARM_UP_REQUESTS = 10
@@ -38,7 +38,7 @@ PAGES = (
     ("Zoom page", "/courses/classes/{class_id}/zoom/"),
     ("Attendance page", "/attendance/classes/{class_id}/"),
 )
-ZOOM_STANDIN_PORT = 18485
+ZOOM_STANDIN_PORT = PORTS.web + 1  # 18485 by default
 
 
 def attendance_record(*, class_session, meeting):

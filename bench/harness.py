@@ -59,6 +59,18 @@ class Ports:
     redis: int
     web: int
 
+    @classmethod
+    def from_env(cls, *, postgres, redis, web):
+        """These ports, or those of BENCH_PORTS="<postgres>,<redis>,<web>" (so that runs side by side do not clash)."""
+        given = os.environ.get("BENCH_PORTS", "").strip()
+        if not given:
+            return cls(postgres=postgres, redis=redis, web=web)
+        try:
+            postgres, redis, web = (int(part) for part in given.split(","))
+        except ValueError:
+            raise SystemExit(f"BENCH_PORTS={given!r}: give three ports, <postgres>,<redis>,<web>.") from None
+        return cls(postgres=postgres, redis=redis, web=web)
+
 
 def port_is_free(port):
     with socket.socket() as probe:
@@ -95,7 +107,7 @@ class Stack:
         self.zoom_api_url = zoom_api_url
         # Options django-environ reads from DATABASE_URL's query string, e.g. "conn_max_age=60".
         self.database_url_query = database_url_query
-        self.state_dir = Path(f"/tmp/cohortstudio-bench-{name}")
+        self.state_dir = Path(f"/tmp/cohortstudio-bench-{name}-{ports.postgres}")
         self.webhook_secret = secrets.token_urlsafe(24)
         self.processes = []
         self.services_started = False

@@ -16,7 +16,7 @@ from datetime import timedelta
 from bench.harness import Ports, Stack, bench_arguments, results_section_write, say, section_key_and_title
 
 COMMAND = ".venv/bin/python -m bench.sync_now"
-PORTS = Ports(postgres=55485, redis=56432, web=18485)
+PORTS = Ports.from_env(postgres=55485, redis=56432, web=18485)
 STUDENTS = 500
 BATCH = 30
 

@@ -39,7 +39,7 @@ from bench.harness import (
 )
 
 COMMAND = ".venv/bin/python -m bench.top_of_the_hour"
-PORTS = Ports(postgres=55486, redis=56433, web=18486)
+PORTS = Ports.from_env(postgres=55486, redis=56433, web=18486)
 ORGANIZATIONS = 100
 STUDENTS = 50
 WINDOW_SECONDS = 60

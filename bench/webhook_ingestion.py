@@ -33,7 +33,7 @@ from bench.harness import (
 )
 
 COMMAND = ".venv/bin/python -m bench.webhook_ingestion"
-PORTS = Ports(postgres=55482, redis=56429, web=18482)
+PORTS = Ports.from_env(postgres=55482, redis=56429, web=18482)
 OFFERED_RATE = 200
 OFFERED_SECONDS = 10
 SATURATION_ROUNDS = 5

@@ -50,11 +50,14 @@ INSTALLED_APPS = [
     "evidence",
     "certificates",
     "zoom_integration",
+    "bookings",
 ]
 
 MIDDLEWARE = [
     "cohortstudio.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Zoom's webhook (BARE_ENDPOINTS) goes straight to its view from here: it needs none of what follows.
+    "cohortstudio.middleware.BareEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +73,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cohortstudio.urls"
+# Paths that skip the session, CSRF, auth, messages and organization middleware (BareEndpointsMiddleware):
+# Zoom's webhook endpoint, which verifies Zoom's signature itself and answers no browser.
+BARE_ENDPOINTS = ["/zoom/webhook/"]
 WSGI_APPLICATION = "cohortstudio.wsgi.application"
 
 TEMPLATES = [

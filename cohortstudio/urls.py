@@ -26,6 +26,7 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("attendance/", include("attendance.urls")),
     path("", include("evidence.urls")),
+    path("", include("bookings.urls")),
     path("register/<str:token>/", course_views.public_register_view, name="public_register"),
     path("enrol/<str:token>/", cohort_views.public_enrol_view, name="public_enrol"),
     path("enrolments/cancel/<str:token>/", cohort_views.enrolment_cancel_public_view, name="enrolment_cancel"),

@@ -11,6 +11,11 @@ with 500 students costs a fixed number of queries.
 
 from dataclasses import dataclass, field
 
+# Options a service passes to the class hooks (below) without naming an integration: give the new class an
+# online meeting; delete that meeting with the class. They are also the class form's field names.
+ONLINE_MEETING_CREATE = "create_zoom_meeting"
+ONLINE_MEETING_DELETE = "delete_zoom_meeting"
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -30,6 +35,14 @@ class JoinInfo:
     passcode: str = ""
     personal: bool = False  # a link unique to this student
     label: str = "Join"
+
+
+@dataclass(frozen=True)
+class ManageLink:
+    """Where a student moves or cancels a registration another app manages (a booked session)."""
+
+    label: str  # "Reschedule or cancel"
+    url: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,9 @@ join_info_providers = _Registry("join_info_providers")
 # provider(*, class_sessions) -> {class_session_id: JoinInfo}: how anyone joins (no one's personal link)
 class_join_info_providers = _Registry("class_join_info_providers")
 
+# provider(*, registrations) -> {registration_id: ManageLink}: replaces the cancel link in a student's emails
+manage_link_providers = _Registry("manage_link_providers")
+
 # provider(*, registration) -> bool: True when the provider sends the confirmation
 # email itself later (for example once a personal join link exists).
 confirmation_deferrers = _Registry("confirmation_deferrers")
@@ -77,6 +93,9 @@ class_form_fields = _Registry("class_form_fields")
 # hooks(*, class_session, event, changes, options) run after commit;
 # event is "created", "updated", "cancelled" or "deleting".
 class_session_hooks = _Registry("class_session_hooks")
+
+# provider(*, organization, teacher) -> str | None: how that teacher's online sessions are hosted, or why not yet
+online_hosting_notes = _Registry("online_hosting_notes")
 
 # hooks(*, registration, event) run after commit; event is "confirmed" or "cancelled".
 registration_hooks = _Registry("registration_hooks")
@@ -91,6 +110,9 @@ class_delete_options = _Registry("class_delete_options")
 
 # provider(*, request, course) -> list[(label, url)]: links on the course page (evidence, certificates)
 course_links = _Registry("course_links")
+
+# provider(*, request, registrations, enrolments) -> [PortalSection, ...]: blocks atop the student portal's home
+portal_home_sections = _Registry("portal_home_sections")
 
 # provider(*, request, enrolments) -> {enrolment_id: [PortalSection, ...]}: a course's progress in the portal
 enrolment_sections = _Registry("enrolment_sections")
@@ -109,6 +131,18 @@ def class_join_info_for(class_sessions):
     for provider in class_join_info_providers:
         for class_id, info in provider(class_sessions=class_sessions).items():
             found.setdefault(class_id, info)
+    return found
+
+
+def online_hosting_notes_for(*, organization, teacher):
+    return [note for provider in online_hosting_notes if (note := provider(organization=organization, teacher=teacher))]
+
+
+def manage_link_for(registrations):
+    found = {}
+    for provider in manage_link_providers:
+        for registration_id, link in provider(registrations=registrations).items():
+            found.setdefault(registration_id, link)
     return found
 
 

@@ -102,7 +102,10 @@ def class_session_create(
     trainer=None,
     co_trainers=(),
     options=None,
+    register_enrolled=True,
 ):
+    """A new class; the course's enrolled students are registered for it unless `register_enrolled` is off
+    (a booked one-to-one session is its booker's alone)."""
     class_start_check(starts_at)
     class_session = ClassSession(
         organization=course.organization,
@@ -120,7 +123,7 @@ def class_session_create(
     with transaction.atomic():
         class_session.save()
         class_session.co_trainers.set(co_trainers)
-        registrations = enrolled_register(course=course, classes=[class_session])
+        registrations = enrolled_register(course=course, classes=[class_session]) if register_enrolled else []
         transaction.on_commit(lambda: classes_added_announce([class_session], registrations, options))
     return class_session
 
@@ -218,12 +221,17 @@ def class_students_messages(*, class_session_id, template, cancelled=False):
 
 def _registration_messages(registrations, class_session, template, cancelled=False):
     join_info = {} if cancelled else extensions.join_info_for(registrations)
+    manage_links = extensions.manage_link_for(registrations)
     messages = []
     for registration in registrations:
         registration.class_session = class_session
         messages.append(
             _registration_message(
-                registration, template, join_info=join_info.get(registration.pk), cancelled_invite=cancelled
+                registration,
+                template,
+                join_info=join_info.get(registration.pk),
+                cancelled_invite=cancelled,
+                manage_links=manage_links,
             )
         )
     return messages
@@ -591,8 +599,9 @@ def _after_cancellation(registration, by):
 
 
 def _registration_message(
-    registration, template, *, join_info=None, cancelled_invite=False, extra=None, with_invite=True
+    registration, template, *, join_info=None, cancelled_invite=False, extra=None, with_invite=True, manage_links=None
 ):
+    """One student's email; `manage_links`, when the caller looked them up for a whole list, saves a query each."""
     class_session = registration.class_session
     context = {
         "registration": registration,
@@ -601,6 +610,9 @@ def _registration_message(
         "organization": class_session.organization,
         "join_info": join_info,
         "cancel_url": settings.SITE_URL + reverse("registration_cancel", args=[registration.cancel_token]),
+        "manage_link": (manage_links if manage_links is not None else extensions.manage_link_for([registration])).get(
+            registration.pk
+        ),
         "portal_url": settings.SITE_URL + reverse("portal:home"),
         **(extra or {}),
     }
@@ -642,13 +654,18 @@ def reminders_send_due(*, now=None):
             )
             Registration.objects.filter(pk__in=[registration.pk for registration in due]).update(**{sent_field: now})
         join_info = extensions.join_info_for(due)
+        manage_links = extensions.manage_link_for(due)
         messages = []
         for registration in due:
             class_session = registration.class_session
             starts_in = starts_in_words(starts_at=class_session.starts_at, zone=class_session.zone, now=now)
             messages.append(
                 _registration_message(
-                    registration, template, join_info=join_info.get(registration.pk), extra={"starts_in": starts_in}
+                    registration,
+                    template,
+                    join_info=join_info.get(registration.pk),
+                    extra={"starts_in": starts_in},
+                    manage_links=manage_links,
                 )
             )
         emails_queue(messages)

@@ -363,7 +363,18 @@ def portal_home_view(request):
             enrolment_sections.setdefault(enrolment_id, []).extend(items)
     for enrolment in enrolments:
         enrolment.portal_sections = enrolment_sections.get(enrolment.pk, [])
-    context = {"upcoming": upcoming, "past": past, "feed_url": feed_url, "enrolments": enrolments}
+    home_sections = [
+        section
+        for provider in extensions.portal_home_sections
+        for section in provider(request=request, registrations=registrations, enrolments=enrolments)
+    ]
+    context = {
+        "upcoming": upcoming,
+        "past": past,
+        "feed_url": feed_url,
+        "enrolments": enrolments,
+        "home_sections": home_sections,
+    }
     return render(request, "portal/home.html", context)
 
 

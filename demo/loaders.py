@@ -3,7 +3,8 @@
 Everything goes through the product's own services and the simulator's, over real
 HTTP, exactly as a user clicking through the guide would cause it: the upcoming
 class gets a meeting with pre-registered students; the past class had a meeting
-that students joined and left, then an AI summary and cloud recordings.
+that students joined and left, then an AI summary and cloud recordings; a free
+information session is a Zoom webinar with prospects registered in one batch.
 """
 
 import random
@@ -18,19 +19,30 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler,
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from courses import services as course_services
 from courses.models import ClassSession
-from courses.services import class_session_create
 from orgs.models import Membership
 from zoom_integration import jobs
 from zoom_integration.connection import services
+from zoom_integration.constants import KIND_MEETING, KIND_WEBINAR
 from zoom_integration.models import ZoomConnection, ZoomMeeting
-from zoom_integration.scheduling import meetings, registrants
+from zoom_integration.scheduling import host_plans, meetings, registrants
 from zoom_simulator import services as simulator
 from zoom_simulator.models import Meeting as SimulatedMeeting
 
 DEMO_ZOOM_EMAIL = "dana.host@demo-training.example"
 DEMO_TRAINER_ZOOM_EMAIL = "theo.trainer@demo-training.example"
 SECOND_HOST_CLASS_TITLE = "Agile Practice Lab (hosted on Theo's own Zoom)"
+INFO_COURSE_TITLE = "Free information sessions"
+INFO_SESSION_TITLE = "Is the PMP for you? Free information session"
+INFO_SESSION_PROSPECTS = [
+    ("Priya", "Raman"),
+    ("Tom", "Becker"),
+    ("Lucía", "Ortega"),
+    ("Kwame", "Mensah"),
+    ("Hana", "Sato"),
+    ("Oliver", "Grant"),
+]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -39,7 +51,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def _site_served():
+def site_served():
     """Serve the app at SITE_URL while loading, unless something already answers there.
 
     The product reaches the simulator (and the simulator the product's webhook) over HTTP.
@@ -68,7 +80,7 @@ def zoom_demo_load(*, organization, stdout):
         return
     owner = Membership.objects.filter(organization=organization, role="owner").select_related("user").first().user
     # The demo's own emails (confirmations with join links) would only flood the console.
-    with _site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    with site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         _connect(organization, owner)
         classes = ClassSession.objects.filter(organization=organization, delivery_mode="virtual").order_by("starts_at")
         now = timezone.now()
@@ -78,6 +90,8 @@ def zoom_demo_load(*, organization, stdout):
                 registrants.registrants_sync(meeting_pk=meeting.pk)
             else:
                 _hold_past_meeting(meeting)
+        host_plans.host_plan_check(organization_id=organization.pk)
+        _webinar_info_session(organization)
     stdout.write(f"Demo organization connected to the Zoom simulator as {DEMO_ZOOM_EMAIL}.")
 
 
@@ -105,14 +119,18 @@ def hosts_demo_load(*, organization, stdout):
         return
     owners_class = (
         ClassSession.objects.filter(
-            organization=organization, delivery_mode="virtual", series__isnull=True, starts_at__gt=timezone.now()
+            organization=organization,
+            delivery_mode="virtual",
+            series__isnull=True,
+            starts_at__gt=timezone.now(),
+            course__title="PMP Exam Prep",
         )
         .order_by("starts_at")
         .first()
     )
     if owners_class is None:
         return
-    with _site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    with site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         zoom_user = simulator.user_get_or_create(email=DEMO_TRAINER_ZOOM_EMAIL, first_name="Theo", last_name="Trainer")
         code = simulator.authorization_code_issue(
             user=zoom_user,
@@ -120,7 +138,7 @@ def hosts_demo_load(*, organization, stdout):
             redirect_uri=f"{settings.SITE_URL}/settings/zoom/callback/",
         )
         services.connection_connect_with_code(organization=organization, user=trainer, code=code, host=trainer)
-        class_session = class_session_create(
+        class_session = course_services.class_session_create(
             course=owners_class.course,
             title=SECOND_HOST_CLASS_TITLE,
             starts_at=owners_class.starts_at,
@@ -137,12 +155,42 @@ def hosts_demo_load(*, organization, stdout):
     )
 
 
-def _meeting_for(class_session):
-    jobs.meeting_request(class_session=class_session)
+def _meeting_for(class_session, kind=KIND_MEETING):
+    jobs.meeting_request(class_session=class_session, kind=kind)
     meeting = ZoomMeeting.objects.get(class_session=class_session)
     if not meeting.is_ready:
         meetings.meeting_create(meeting_pk=meeting.pk)
         meeting.refresh_from_db()
+    return meeting
+
+
+def _webinar_info_session(organization):
+    """A free information session for prospects, as a Zoom webinar: attendees do not see one another."""
+    course = course_services.course_create(
+        organization=organization,
+        title=INFO_COURSE_TITLE,
+        description="What the PMP asks of you, how the prep course runs, and your questions answered.",
+    )
+    starts_at = (timezone.now() + timedelta(days=12)).replace(hour=23, minute=0, second=0, microsecond=0)
+    class_session = course_services.class_session_create(
+        course=course,
+        title=INFO_SESSION_TITLE,
+        starts_at=starts_at,
+        duration_minutes=45,
+        timezone_name=organization.timezone,
+        delivery_mode="virtual",
+        location="Free and open to anyone thinking about the certification.",
+        capacity=500,
+    )
+    meeting = _meeting_for(class_session, kind=KIND_WEBINAR)
+    for first_name, last_name in INFO_SESSION_PROSPECTS:
+        course_services.registration_create(
+            class_session=class_session,
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{first_name.lower().replace('í', 'i')}.{last_name.lower()}@prospects.example",
+        )
+    registrants.registrants_sync(meeting_pk=meeting.pk)
     return meeting
 
 

@@ -15,14 +15,13 @@ def current_organization(request):
         context["current_membership"] = request.membership
         context["current_organization"] = request.organization
         context["user_memberships"] = memberships_for_user(user=user)
+        context["main_menu"] = [
+            {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}
+            for item in extensions.main_menu
+        ]
         if request.membership.is_owner:
             context["settings_menu"] = [
                 {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}
                 for item in extensions.settings_menu
-            ]
-        else:
-            context["trainer_menu"] = [
-                {"key": item["key"], "label": item["label"], "url": reverse(item["url_name"])}
-                for item in extensions.trainer_menu
             ]
     return context

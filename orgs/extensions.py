@@ -3,5 +3,5 @@
 # Entries of the owner's Settings menu: dicts with "key", "label" and "url_name".
 settings_menu = []
 
-# Entries a trainer (not an owner) gets in the main menu: dicts with "key", "label" and "url_name".
-trainer_menu = []
+# Entries of the main menu for every member (owners and trainers): dicts with "key", "label" and "url_name".
+main_menu = []

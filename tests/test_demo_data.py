@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from attendance.models import AttendanceRecord
+from bookings.models import Booking, BookingOffer
 from certificates.models import Certificate
 from courses.models import ClassSession, Course, Registration
 from evidence.models import CourseOutcome
@@ -81,6 +82,17 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
         Certificate.objects.filter(enrolment__course=completed).values_list("enrolment__first_name", "status")
     )
     assert certificates == {"Ada": "valid", "Alan": "valid", "Grace": "revoked", "Katherine": "valid"}
+
+    oral, clinic = BookingOffer.objects.filter(organization=organization).order_by("capacity")
+    assert oral.bookings.count() == 3 and clinic.bookings.count() == 2
+    booked = [booking.slot.class_session for booking in Booking.objects.filter(offer__organization=organization)]
+    assert len({class_session.pk for class_session in booked}) == 4  # the clinic's two share one meeting
+    assert all(ZoomMeeting.objects.get(class_session=class_session).is_ready for class_session in booked)
+    assert ZoomRegistrant.objects.filter(meeting__class_session__in=booked, status="synced").count() == 5
+    # A free information session is a Zoom webinar, its prospects registered with their own links.
+    webinar = ZoomMeeting.objects.get(class_session__course__title="Free information sessions")
+    assert (webinar.kind, webinar.status, webinar.meeting_type) == ("webinar", "ready", 5)
+    assert ZoomRegistrant.objects.filter(meeting=webinar, status="synced").exclude(join_url="").count() == 6
 
     counts = (Registration.objects.count(), ZoomMeeting.objects.count(), AttendanceRecord.objects.count())
     assert "nothing changed" in run("load_demo_data")

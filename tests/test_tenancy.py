@@ -11,6 +11,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from bookings.models import Booking
+from bookings.tests.factories import BookingOfferFactory
 from certificates import services as certificate_services
 from courses.models import Enrolment
 from evidence.extensions import CourseProgress
@@ -85,7 +87,17 @@ def foreign_objects(other_organization):
             credit_label="PDUs",
         ),
     )
+    offer = BookingOfferFactory(course=course, trainer=membership.user)
+    booking = Booking.objects.create(
+        organization=other_organization,
+        offer=offer,
+        starts_at=class_session.starts_at,
+        first_name="Ada",
+        email="ada@example.com",
+    )
     return {
+        "offer_id": offer.pk,
+        "booking_id": booking.pk,
         "certificate_id": certificate.pk,
         "invitation_id": invitation.pk,
         "course_id": course.pk,

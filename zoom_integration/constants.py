@@ -93,6 +93,30 @@ FEATURE_ATTENDANCE = Feature(
     classic=(frozenset({"meeting:read"}),),
 )
 
+FEATURE_WEBINARS = Feature(
+    key="webinars",
+    label="Run classes as Zoom webinars (needs Zoom's Webinar add-on)",
+    granular=frozenset(
+        {
+            "user:read:settings",
+            "webinar:write:webinar",
+            "webinar:read:webinar",
+            "webinar:update:webinar",
+            "webinar:delete:webinar",
+            "webinar:write:registrant",
+            "webinar:write:batch_registrants",
+            "webinar:read:list_registrants",
+            "webinar:update:registrant_status",
+            "webinar:write:poll",
+            "webinar:read:list_polls",
+            "webinar:delete:poll",
+            "webinar:read:list_past_polls",
+            "webinar:read:list_past_participants",
+        }
+    ),
+    classic=(frozenset({"webinar:write", "webinar:read", "user:read"}),),
+)
+
 FEATURES = (
     FEATURE_PROFILE,
     FEATURE_MEETINGS,
@@ -102,6 +126,7 @@ FEATURES = (
     FEATURE_SUMMARIES,
     FEATURE_RECORDINGS,
     FEATURE_ATTENDANCE,
+    FEATURE_WEBINARS,
 )
 
 # What the Marketplace app must be configured to request (Zoom's authorize URL
@@ -142,6 +167,20 @@ EVENT_APP_DEAUTHORIZED = "app_deauthorized"
 EVENT_MEETING_DELETED = "meeting.deleted"
 EVENT_MEETING_UPDATED = "meeting.updated"
 WEBHOOK_TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+
+# A class's Zoom meeting is a meeting or a webinar (API-FACTS 9): the same shapes under another endpoint family.
+KIND_MEETING = "meeting"
+KIND_WEBINAR = "webinar"
+WEBINAR_TYPE_SCHEDULED = 5  # the only webinar type batch registration takes
+CODE_WEBINAR_PLAN_MISSING = 200  # with "Webinar plan is missing" (code 200 also means "not a paid account")
+EVENT_WEBINAR_UPDATED = "webinar.updated"
+EVENT_WEBINAR_DELETED = "webinar.deleted"
+EVENT_MEETING_CONVERTED_TO_WEBINAR = "meeting.converted_to_webinar"
+EVENT_WEBINAR_CONVERTED_TO_MEETING = "webinar.converted_to_meeting"
+EVENT_WEBINAR_STARTED = "webinar.started"
+EVENT_WEBINAR_ENDED = "webinar.ended"
+EVENT_WEBINAR_PARTICIPANT_JOINED = "webinar.participant_joined"
+EVENT_WEBINAR_PARTICIPANT_LEFT = "webinar.participant_left"
 
 # Meetings and registrants (API-FACTS sections 3 and 4).
 MEETING_TYPE_SCHEDULED = 2  # batch registration is for this type only (code 303 otherwise)

@@ -1,6 +1,7 @@
 """What Zoom adds to courses' pages, emails and hooks (registered in `ZoomIntegrationConfig.ready()`)."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from courses import extensions
@@ -8,12 +9,13 @@ from courses.extensions import JoinInfo, Panel
 
 from . import jobs, selectors
 from .connection import selectors as connection_selectors
-from .constants import FEATURE_MEETINGS
-from .models import ConnectionStatus, MeetingStatus, ZoomMeeting, ZoomRegistrant
-from .scheduling import registrants
+from .constants import FEATURE_MEETINGS, KIND_MEETING, KIND_WEBINAR
+from .models import ConnectionStatus, MeetingKind, MeetingStatus, ZoomMeeting, ZoomRegistrant
+from .scheduling import host_plans, registrants
 
-CREATE_MEETING_FIELD = "create_zoom_meeting"
-DELETE_MEETING_OPTION = "delete_zoom_meeting"
+CREATE_MEETING_FIELD = extensions.ONLINE_MEETING_CREATE
+MEETING_KIND_FIELD = "zoom_meeting_kind"
+DELETE_MEETING_OPTION = extensions.ONLINE_MEETING_DELETE
 SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
 
 
@@ -44,13 +46,49 @@ def class_form_fields(*, organization, class_session):
             required=False,
             help_text=f"Creates the meeting {where}; students get their own join link.",
             widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
-        )
+        ),
+        MEETING_KIND_FIELD: _kind_field(
+            connection_selectors.connection_for_class(class_session=class_session)
+            if class_session is not None
+            else organizations or hosts[0]
+        ),
     }
+
+
+def _kind_field(connection):
+    """Zoom meeting or Zoom webinar; the webinar choice says why when the host's plan cannot run one."""
+    unavailable = host_plans.webinar_unavailable_reason(connection=connection)
+    webinar_label = MeetingKind.WEBINAR.label
+    if unavailable:
+        webinar_label += " (not available on this Zoom account)"
+        help_text = unavailable
+    else:
+        help_text = (
+            "A webinar suits large information sessions: attendees see and hear only you and your panelists, "
+            "not one another."
+        )
+
+    def webinar_check(value):
+        if value == KIND_WEBINAR and unavailable:
+            raise ValidationError(unavailable)
+
+    return forms.ChoiceField(
+        label="Zoom session type",
+        choices=[(KIND_MEETING, MeetingKind.MEETING.label), (KIND_WEBINAR, webinar_label)],
+        initial=KIND_MEETING,
+        required=False,
+        help_text=help_text,
+        validators=[webinar_check],
+        widget=forms.Select(attrs={"data-virtual-only": "true"}),
+    )
 
 
 def class_session_hook(*, class_session, event, changes, options):
     if event in ("created", "updated") and options.get(CREATE_MEETING_FIELD) and class_session.is_virtual:
-        jobs.meeting_request(class_session=class_session)
+        # A service may ask for a meeting without knowing whether Zoom is connected (a booked session is).
+        connection = connection_selectors.connection_for_class(class_session=class_session)
+        if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+            jobs.meeting_request(class_session=class_session, kind=options.get(MEETING_KIND_FIELD) or KIND_MEETING)
         return
     meeting = ZoomMeeting.objects.filter(class_session=class_session).select_related("connection").first()
     if meeting is None or not meeting.is_ready:
@@ -212,6 +250,19 @@ def zoom_panel(*, request, class_session):
     )
 
 
+def online_hosting_note(*, organization, teacher):
+    """For pages that make meetings on their own (booked sessions): under which Zoom user, or why none yet."""
+    connection = connection_selectors.connection_for_trainer(
+        organization_id=organization.pk, trainer_id=getattr(teacher, "pk", None)
+    )
+    if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+        return f"Each booked time gets its own Zoom meeting with a passcode, hosted by {connection.zoom_email}."
+    return (
+        "Zoom isn't connected, so booked times get no meeting link yet: an owner connects Zoom in Settings → Zoom, "
+        "then each booking's class page offers Create Zoom meeting."
+    )
+
+
 def register():
     extensions.class_form_fields.register(class_form_fields)
     extensions.class_session_hooks.register(class_session_hook)
@@ -222,3 +273,4 @@ def register():
     extensions.join_info_providers.register(join_info)
     extensions.class_join_info_providers.register(class_join_info)
     extensions.class_panels.register(zoom_panel)
+    extensions.online_hosting_notes.register(online_hosting_note)

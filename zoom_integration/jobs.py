@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from . import tasks
+from .constants import KIND_MEETING
 from .inbox import drain, store
 from .models import MeetingStatus
 from .scheduling import meetings, registrants, series
@@ -36,16 +37,19 @@ def _after_commit(task, *args):
 # Meetings -----------------------------------------------------------------------------------
 
 
-def meeting_request(*, class_session):
-    """Ask for a Zoom meeting for a class; a task makes it, and the class shows it as pending meanwhile."""
+def meeting_request(*, class_session, kind=KIND_MEETING):
+    """Ask for a Zoom meeting (or webinar) for a class; a task makes it, and the class shows it as pending meanwhile.
+
+    A webinar is always the class's own: a series' shared recurring meeting stays a meeting.
+    """
     with transaction.atomic():
-        if series.series_meeting_wanted(class_session=class_session):
+        if kind == KIND_MEETING and series.series_meeting_wanted(class_session=class_session):
             meeting, series_meeting = series.series_meeting_mark_creating(class_session=class_session)
             if series_meeting is not None:
                 _after_commit(tasks.series_meeting_create_task, series_meeting.pk)
                 return meeting
         else:
-            meeting = meetings.meeting_mark_creating(class_session=class_session)
+            meeting = meetings.meeting_mark_creating(class_session=class_session, kind=kind)
         if meeting.status == MeetingStatus.CREATING:
             _after_commit(tasks.meeting_create_task, meeting.pk)
     return meeting
@@ -63,7 +67,18 @@ def meeting_push_class_values(*, meeting):
 
 def meeting_delete(*, meeting):
     """Delete a meeting on Zoom, by its host, once the class's change commits (the class row may be gone by then)."""
-    _after_commit(tasks.meeting_delete_task, meeting.organization_id, meeting.zoom_meeting_id, meeting.connection_id)
+    _after_commit(
+        tasks.meeting_delete_task,
+        meeting.organization_id,
+        meeting.zoom_meeting_id,
+        meeting.kind,
+        meeting.connection_id,
+    )
+
+
+def host_plan_check(*, organization):
+    """Read whether the connected host holds Zoom's Webinar add-on, in a task once the change commits."""
+    _after_commit(tasks.host_plan_check_task, organization.pk)
 
 
 def occurrence_delete(*, meeting):

@@ -12,9 +12,10 @@ from orgs.access import member_required, owner_required
 
 from . import jobs, manage_page, selectors
 from .connection import selectors as connection_selectors
-from .constants import FEATURE_MEETINGS
+from .constants import FEATURE_MEETINGS, KIND_MEETING, KIND_WEBINAR
 from .exceptions import ZoomError, ZoomNeedsReconnect
 from .scheduling import meetings
+from .scheduling.host_plans import webinar_unavailable_reason
 
 ROSTER_PAGE_SIZE = 50
 
@@ -52,8 +53,19 @@ def meeting_create_view(request, class_id):
     elif class_session.is_cancelled:
         messages.error(request, "This class was cancelled.")
     elif _connected_or_message(request, class_session, None):
-        jobs.meeting_request(class_session=class_session)
-        messages.info(request, "Creating the Zoom meeting. Its details appear here in a moment.")
+        # A retry keeps the kind first asked for; a first create takes the button's.
+        kind = meeting.kind if meeting is not None else request.POST.get("kind", KIND_MEETING)
+        unavailable = kind == KIND_WEBINAR and webinar_unavailable_reason(
+            connection=connection_selectors.connection_for_class(class_session=class_session)
+        )
+        if kind not in (KIND_MEETING, KIND_WEBINAR):
+            messages.error(request, "Choose a Zoom meeting or a Zoom webinar.")
+        elif unavailable:
+            messages.error(request, unavailable)
+        else:
+            jobs.meeting_request(class_session=class_session, kind=kind)
+            noun = "webinar" if kind == KIND_WEBINAR else "meeting"
+            messages.info(request, f"Creating the Zoom {noun}. Its details appear here in a moment.")
     return _back(class_session)
 
 

@@ -4,7 +4,7 @@ from django.db import models
 from orgs.models import Organization
 
 from . import crypto
-from .constants import ACCOUNT_TYPES
+from .constants import ACCOUNT_TYPES, KIND_MEETING, KIND_WEBINAR
 
 
 class EncryptedTokens(models.Model):
@@ -245,6 +245,24 @@ class SyncStatus(models.TextChoices):
     FAILED = "failed", "Stopped with errors"
 
 
+class MeetingKind(models.TextChoices):
+    MEETING = KIND_MEETING, "Zoom meeting"
+    WEBINAR = KIND_WEBINAR, "Zoom webinar"
+
+
+class ZoomHostPlan(models.Model):
+    """What a Zoom host's plan allows beyond meetings, as Zoom said (their settings) or showed (a refusal)."""
+
+    zoom_user_id = models.CharField(max_length=64, unique=True)
+    webinar = models.BooleanField(
+        null=True, blank=True, help_text="Whether the host holds Zoom's Webinar add-on; empty until known."
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Zoom plan of {self.zoom_user_id}: webinar {self.webinar}"
+
+
 class ZoomSeriesMeeting(models.Model):
     """One recurring Zoom meeting (type 8) for the virtual classes of a series.
 
@@ -301,6 +319,12 @@ class ZoomMeeting(models.Model):
         help_text="The Zoom host the meeting was made with: later calls and webhooks go through it.",
     )
     status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.CREATING)
+    kind = models.CharField(
+        max_length=8,
+        choices=MeetingKind.choices,
+        default=MeetingKind.MEETING,
+        help_text="Which of Zoom's APIs serves it; follows conversions made on Zoom.",
+    )
     zoom_meeting_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     zoom_uuid = models.CharField(max_length=64, blank=True)
     host_id = models.CharField(max_length=64, blank=True)
@@ -349,6 +373,10 @@ class ZoomMeeting(models.Model):
     @property
     def is_occurrence(self):
         return bool(self.occurrence_id)
+
+    @property
+    def is_webinar(self):
+        return self.kind == MeetingKind.WEBINAR
 
     @property
     def waits_for_daily_limit(self):

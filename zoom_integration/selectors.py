@@ -12,6 +12,7 @@ from .connection.selectors import connection_features, connection_for_class, con
 from .constants import FEATURE_MEETINGS
 from .exceptions import reconnect_needed_message
 from .models import ConnectionStatus, MeetingStatus, RegistrantStatus, ZoomConnection, ZoomMeeting, ZoomSeriesMeeting
+from .scheduling.host_plans import host_plan_of, webinar_unavailable_reason
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class ZoomOverview:
     state: str
     connection: ZoomConnection | None
     features: list
+    webinar_plan: object = None  # the host's ZoomHostPlan, when Zoom said
+    webinar_unavailable: str = ""
 
 
 def zoom_overview(*, organization):
@@ -32,7 +35,11 @@ def connection_overview(*, connection):
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return ZoomOverview(state="not_connected", connection=connection, features=[])
     return ZoomOverview(
-        state=connection.status, connection=connection, features=connection_features(connection=connection)
+        state=connection.status,
+        connection=connection,
+        features=connection_features(connection=connection),
+        webinar_plan=host_plan_of(connection=connection),
+        webinar_unavailable=webinar_unavailable_reason(connection=connection),
     )
 
 
@@ -130,6 +137,7 @@ def zoom_panel_for_class(*, class_session, membership):
             and ZoomSeriesMeeting.objects.filter(class_series_id=class_session.series_id).exists()
         ),
         "counts": registrant_counts(class_session=class_session) if meeting and meeting.is_ready else None,
+        "webinar_unavailable": webinar_unavailable_reason(connection=connection) if connected else "",
         "simulator_control_url": (
             f"/zoomsim/control/meetings/{meeting.zoom_meeting_id}/"
             if settings.ZOOM_SIMULATOR and meeting and meeting.zoom_meeting_id

@@ -14,10 +14,11 @@ from kombu.exceptions import OperationalError
 
 from .attendance_bridge import sync as attendance_sync
 from .connection import services, tokens
+from .constants import KIND_MEETING
 from .content import poll_results
 from .exceptions import ZoomError, ZoomRateLimited, ZoomUnavailable
 from .inbox import drain
-from .scheduling import meetings, registrants, replace, series
+from .scheduling import host_plans, meetings, registrants, replace, series
 from .tuning import DRAIN_FIRST, ZOOM_TASK_BACKOFF_MAX_SECONDS, ZOOM_TASK_BACKOFF_SECONDS, ZOOM_TASK_RETRIES
 
 logger = logging.getLogger(__name__)
@@ -168,13 +169,18 @@ def meeting_push_class_values_task(self, meeting_pk):
 
 
 @zoom_task
-def meeting_delete_task(self, organization_id, zoom_meeting_id, connection_id=None):
+def meeting_delete_task(self, organization_id, zoom_meeting_id, kind=KIND_MEETING, connection_id=None):
     try:
         meetings.meeting_delete_on_zoom(
-            organization_id=organization_id, zoom_meeting_id=zoom_meeting_id, connection_id=connection_id
+            organization_id=organization_id, zoom_meeting_id=zoom_meeting_id, kind=kind, connection_id=connection_id
         )
     except ZoomRateLimited as error:
         self.rate_limited(error)
+
+
+@zoom_task
+def host_plan_check_task(self, organization_id):
+    host_plans.host_plan_check(organization_id=organization_id)
 
 
 @zoom_task

@@ -18,6 +18,7 @@ urlpatterns = [
         views.connection_disconnect_view,
         name="connection_disconnect",
     ),
+    path("settings/zoom/webinar-plan/", views.webinar_plan_check_view, name="webinar_plan_check"),
     path("settings/zoom/meeting-settings/", meeting_views.meeting_defaults_view, name="meeting_defaults"),
     path("courses/classes/<int:class_id>/zoom/", meeting_views.zoom_manage_view, name="manage"),
     path("courses/classes/<int:class_id>/zoom/create/", meeting_views.meeting_create_view, name="meeting_create"),

@@ -203,7 +203,16 @@ def webhook_view(request):
     return HttpResponse(status=200)
 
 
+@owner_required
+@require_POST
+def webinar_plan_check_view(request):
+    jobs.host_plan_check(organization=request.organization)
+    messages.info(request, "Asked Zoom whether the connected account has the Webinar add-on.")
+    return redirect("zoom:settings")
+
+
 def _connected(request, connection):
+    jobs.host_plan_check(organization=connection.organization)
     request.session[SESSION_KEY] = connection.organization_id
     messages.success(request, f"Connected as {connection.zoom_email}.")
     return redirect("zoom:mine" if connection.user_id else "zoom:settings")

@@ -56,21 +56,28 @@ def _scope_check(grant, accepted_scopes):
         )
 
 
-def api_endpoint(scopes_by_method):
-    """Faults first (Zoom being down beats everything), then the bearer token, then the scope."""
+def api_endpoint(scopes_by_method, webinar_scopes_by_method=None):
+    """Faults first (Zoom being down beats everything), then the bearer token, then the scope.
+
+    A view serving webinars too is routed with `kind="webinar"` under /webinars and checks their scopes.
+    """
 
     def decorator(view):
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method not in scopes_by_method:
-                return HttpResponseNotAllowed(list(scopes_by_method))
+            webinar = kwargs.get("kind") == constants.KIND_WEBINAR
+            scopes = webinar_scopes_by_method if webinar else scopes_by_method
+            if request.method not in scopes:
+                return HttpResponseNotAllowed(list(scopes))
             fault = services.fault_take()
             if fault:
                 return _fault_response(fault)
             try:
                 grant = selectors.grant_for_access_token(token=_bearer_token(request))
-                _scope_check(grant, scopes_by_method[request.method])
+                _scope_check(grant, scopes[request.method])
+                if webinar:
+                    services.webinar_plan_check(host=grant.user)
                 return view(request, grant.user, *args, **kwargs)
             except ApiError as error:
                 return _error_response(error)
@@ -192,20 +199,29 @@ def user_detail(request, user, user_ref):
 # Meetings
 
 
-@api_endpoint({"POST": constants.SCOPES_MEETING_CREATE})
-def meeting_list_create(request, user, user_ref):
+@api_endpoint({"GET": constants.SCOPES_USER_SETTINGS_READ})
+def user_settings(request, user, user_ref):
     _own_user_check(user_ref)
-    body = _json_body(request, validation.MEETING)
+    return JsonResponse(representations.user_settings_representation(user))
+
+
+@api_endpoint({"POST": constants.SCOPES_MEETING_CREATE}, {"POST": constants.SCOPES_WEBINAR_CREATE})
+def meeting_list_create(request, user, user_ref, kind=constants.KIND_MEETING):
+    _own_user_check(user_ref)
+    webinar = kind == constants.KIND_WEBINAR
+    body = _json_body(request, validation.WEBINAR if webinar else validation.MEETING)
     fields = _meeting_fields(body, host=user)
+    default_type = constants.WEBINAR_TYPE_SCHEDULED if webinar else constants.MEETING_TYPE_SCHEDULED
     meeting = services.meeting_create(
         host=user,
+        kind=kind,
         topic=fields.get("topic", ""),
-        type=fields.get("type", constants.MEETING_TYPE_SCHEDULED),
+        type=fields.get("type", default_type),
         start_time=fields.get("start_time"),
         duration=fields.get("duration", 60),
         timezone_name=fields.get("timezone"),
         password=fields.get("password"),
-        default_password=body.get("default_password", True),
+        default_password=body.get("default_passcode" if webinar else "default_password", True),
         agenda=fields.get("agenda", ""),
         settings_values=fields.get("settings"),
         recurrence=fields.get("recurrence"),
@@ -218,16 +234,21 @@ def meeting_list_create(request, user, user_ref):
         "GET": constants.SCOPES_MEETING_READ,
         "PATCH": constants.SCOPES_MEETING_UPDATE,
         "DELETE": constants.SCOPES_MEETING_DELETE,
-    }
+    },
+    {
+        "GET": constants.SCOPES_WEBINAR_READ,
+        "PATCH": constants.SCOPES_WEBINAR_UPDATE,
+        "DELETE": constants.SCOPES_WEBINAR_DELETE,
+    },
 )
-def meeting_detail(request, user, meeting_ref):
-    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref)
+def meeting_detail(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     if request.method == "GET":
         status = selectors.meeting_status(meeting=meeting)
         return JsonResponse(representations.meeting_representation(meeting, status=status))
     occurrence_id = request.GET.get("occurrence_id")
     if request.method == "PATCH":
-        body = _json_body(request, validation.MEETING)
+        body = _json_body(request, validation.WEBINAR if meeting.is_webinar else validation.MEETING)
         changes = _meeting_fields(body, host=user, current=meeting)
         if occurrence_id:
             services.occurrence_update(meeting=meeting, occurrence_id=occurrence_id, changes=changes, background=True)
@@ -244,11 +265,14 @@ def meeting_detail(request, user, meeting_ref):
 # Registrants
 
 
-@api_endpoint({"GET": constants.SCOPES_REGISTRANTS_READ, "POST": constants.SCOPES_REGISTRANT_CREATE})
-def registrant_list_create(request, user, meeting_ref):
-    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref)
+@api_endpoint(
+    {"GET": constants.SCOPES_REGISTRANTS_READ, "POST": constants.SCOPES_REGISTRANT_CREATE},
+    {"GET": constants.SCOPES_WEBINAR_REGISTRANTS_READ, "POST": constants.SCOPES_WEBINAR_REGISTRANT_CREATE},
+)
+def registrant_list_create(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     if request.method == "POST":
-        body = _json_body(request, validation.REGISTRANT)
+        body = _json_body(request, validation.WEBINAR_REGISTRANT if meeting.is_webinar else validation.REGISTRANT)
         known = {"email", "first_name", "last_name", "auto_approve"}
         registrant = services.registrant_add(
             meeting=meeting,
@@ -271,10 +295,12 @@ def registrant_list_create(request, user, meeting_ref):
     )
 
 
-@api_endpoint({"POST": constants.SCOPES_BATCH_REGISTRANTS})
-def registrant_batch_create(request, user, meeting_ref):
-    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref)
-    body = _json_body(request, validation.BATCH_REGISTRANTS)
+@api_endpoint({"POST": constants.SCOPES_BATCH_REGISTRANTS}, {"POST": constants.SCOPES_WEBINAR_BATCH_REGISTRANTS})
+def registrant_batch_create(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
+    body = _json_body(
+        request, validation.WEBINAR_BATCH_REGISTRANTS if meeting.is_webinar else validation.BATCH_REGISTRANTS
+    )
     registrants = services.registrants_batch_add(
         meeting=meeting, registrants=body["registrants"], auto_approve=body.get("auto_approve", False)
     )
@@ -291,9 +317,9 @@ def registrant_batch_create(request, user, meeting_ref):
     return JsonResponse({"registrants": shaped}, status=201)
 
 
-@api_endpoint({"PUT": constants.SCOPES_REGISTRANT_STATUS})
-def registrant_status_update(request, user, meeting_ref):
-    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref)
+@api_endpoint({"PUT": constants.SCOPES_REGISTRANT_STATUS}, {"PUT": constants.SCOPES_WEBINAR_REGISTRANT_STATUS})
+def registrant_status_update(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     body = _json_body(request, validation.REGISTRANT_STATUS)
     services.registrants_status_update(meeting=meeting, action=body["action"], registrants=body.get("registrants", []))
     return HttpResponse(status=204)
@@ -302,9 +328,12 @@ def registrant_status_update(request, user, meeting_ref):
 # Polls
 
 
-@api_endpoint({"GET": constants.SCOPES_POLLS_READ, "POST": constants.SCOPES_POLL_CREATE})
-def poll_list_create(request, user, meeting_ref):
-    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref)
+@api_endpoint(
+    {"GET": constants.SCOPES_POLLS_READ, "POST": constants.SCOPES_POLL_CREATE},
+    {"GET": constants.SCOPES_WEBINAR_POLLS_READ, "POST": constants.SCOPES_WEBINAR_POLL_CREATE},
+)
+def poll_list_create(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     if request.method == "POST":
         body = _json_body(request, validation.POLL)
         poll = services.poll_create(
@@ -322,9 +351,9 @@ def poll_list_create(request, user, meeting_ref):
     return JsonResponse({"total_records": len(shaped), "polls": shaped})
 
 
-@api_endpoint({"DELETE": constants.SCOPES_POLL_DELETE})
-def poll_detail(request, user, meeting_ref, poll_id):
-    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref)
+@api_endpoint({"DELETE": constants.SCOPES_POLL_DELETE}, {"DELETE": constants.SCOPES_WEBINAR_POLL_DELETE})
+def poll_detail(request, user, meeting_ref, poll_id, kind=constants.KIND_MEETING):
+    meeting = selectors.meeting_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     poll = Poll.objects.filter(meeting=meeting, poll_id=poll_id).first()
     if poll is None:
         raise ApiError(status=404, code=constants.CODE_POLL_NOT_FOUND, message=constants.MESSAGE_POLL_NOT_FOUND)
@@ -368,9 +397,11 @@ def meeting_recordings(request, user, meeting_ref):
     return JsonResponse(body)
 
 
-@api_endpoint({"GET": constants.SCOPES_PAST_PARTICIPANTS_READ})
-def past_meeting_participants(request, user, meeting_ref):
-    instance = selectors.instance_get_for_host(host=user, meeting_ref=meeting_ref)
+@api_endpoint(
+    {"GET": constants.SCOPES_PAST_PARTICIPANTS_READ}, {"GET": constants.SCOPES_WEBINAR_PAST_PARTICIPANTS_READ}
+)
+def past_meeting_participants(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    instance = selectors.instance_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     if not user.is_licensed:
         raise ApiError(
             status=400,
@@ -385,8 +416,8 @@ def past_meeting_participants(request, user, meeting_ref):
     return JsonResponse({**pagination, "participants": shaped})
 
 
-@api_endpoint({"GET": constants.SCOPES_POLL_RESULTS_READ})
-def past_meeting_polls(request, user, meeting_ref):
-    instance = selectors.instance_get_for_host(host=user, meeting_ref=meeting_ref)
+@api_endpoint({"GET": constants.SCOPES_POLL_RESULTS_READ}, {"GET": constants.SCOPES_WEBINAR_POLL_RESULTS_READ})
+def past_meeting_polls(request, user, meeting_ref, kind=constants.KIND_MEETING):
+    instance = selectors.instance_get_for_host(host=user, meeting_ref=meeting_ref, kind=kind)
     responses = instance.poll_responses.select_related("poll", "participant")
     return JsonResponse(representations.past_poll_results_representation(instance, responses))

@@ -54,6 +54,15 @@ MESSAGE_REGISTRANT_STATUS_DAILY_LIMIT = (
     'registrant "{email}". You may resume these requests at GMT 00:00:00.'
 )
 MESSAGE_INVALID_FIELD = "Invalid field."
+MESSAGE_WEBINAR_NOT_FOUND = "Webinar does not exist: {meeting_id}."
+MESSAGE_WEBINAR_PLAN_MISSING = (
+    "Webinar plan is missing. You must subscribe to the webinar plan and enable webinars for user {user_id} "
+    "in order to perform this action."
+)
+MESSAGE_WEBINAR_BATCH_TYPE = (
+    "This API can only be used for scheduled webinar(webinar type: 5). "
+    "Batch registration is not supported for other webinar types."
+)
 
 # Limits.
 MEETING_CREATE_UPDATE_PER_DAY = 100
@@ -98,6 +107,12 @@ MEETING_TYPE_RECURRING_NO_FIXED_TIME = 3
 MEETING_TYPE_RECURRING_FIXED_TIME = 8
 MEETING_TYPE_SCREEN_SHARE = 10
 MEETING_TYPES = [1, 2, 3, 8, 10]
+# Webinars (API-FACTS 9): a class's Zoom meeting is of one kind, served under /meetings or /webinars.
+KIND_MEETING = "meeting"
+KIND_WEBINAR = "webinar"
+WEBINAR_TYPE_SCHEDULED = 5
+WEBINAR_TYPES = [5, 6, 9]
+WEBINAR_CAPACITY = 500
 APPROVAL_AUTOMATIC = 0
 APPROVAL_MANUAL = 1
 APPROVAL_NO_REGISTRATION = 2
@@ -147,6 +162,20 @@ APP_SCOPES = [
     "meeting:read:list_past_participants",
     "meeting:read:participant",
     "cloud_recording:read:recording",
+    "user:read:settings",
+    "webinar:write:webinar",
+    "webinar:read:webinar",
+    "webinar:update:webinar",
+    "webinar:delete:webinar",
+    "webinar:write:registrant",
+    "webinar:write:batch_registrants",
+    "webinar:read:list_registrants",
+    "webinar:update:registrant_status",
+    "webinar:write:poll",
+    "webinar:read:list_polls",
+    "webinar:delete:poll",
+    "webinar:read:list_past_polls",
+    "webinar:read:list_past_participants",
 ]
 
 # Scopes accepted per operation: the granular scope first, then the classic user-level ones.
@@ -172,6 +201,20 @@ SCOPES_SUMMARY_READ = ["meeting:read:summary", "meeting_summary:read"]
 SCOPES_SUMMARY_DELETE = ["meeting:delete:summary", "meeting_summary:write"]
 SCOPES_RECORDINGS_READ = ["cloud_recording:read:list_recording_files", "recording:read"]
 SCOPES_PAST_PARTICIPANTS_READ = ["meeting:read:list_past_participants", "meeting:read"]
+SCOPES_USER_SETTINGS_READ = ["user:read:settings", "user:read"]
+SCOPES_WEBINAR_CREATE = ["webinar:write:webinar", "webinar:write"]
+SCOPES_WEBINAR_READ = ["webinar:read:webinar", "webinar:read"]
+SCOPES_WEBINAR_UPDATE = ["webinar:update:webinar", "webinar:write"]
+SCOPES_WEBINAR_DELETE = ["webinar:delete:webinar", "webinar:write"]
+SCOPES_WEBINAR_REGISTRANT_CREATE = ["webinar:write:registrant", "webinar:write"]
+SCOPES_WEBINAR_BATCH_REGISTRANTS = ["webinar:write:batch_registrants", "webinar:write"]
+SCOPES_WEBINAR_REGISTRANTS_READ = ["webinar:read:list_registrants", "webinar:read"]
+SCOPES_WEBINAR_REGISTRANT_STATUS = ["webinar:update:registrant_status", "webinar:write"]
+SCOPES_WEBINAR_POLL_CREATE = ["webinar:write:poll", "webinar:write"]
+SCOPES_WEBINAR_POLLS_READ = ["webinar:read:list_polls", "webinar:read"]
+SCOPES_WEBINAR_POLL_DELETE = ["webinar:delete:poll", "webinar:write"]
+SCOPES_WEBINAR_POLL_RESULTS_READ = ["webinar:read:list_past_polls", "webinar:read"]
+SCOPES_WEBINAR_PAST_PARTICIPANTS_READ = ["webinar:read:list_past_participants", "webinar:read"]
 
 # What the consent screen shows, in the guide's words.
 CONSENT_PERMISSIONS = [
@@ -216,6 +259,8 @@ EVENT_RECORDING_DELETED = "recording.deleted"
 EVENT_MEETING_DELETED = "meeting.deleted"
 EVENT_MEETING_UPDATED = "meeting.updated"
 EVENT_APP_DEAUTHORIZED = "app_deauthorized"
+EVENT_MEETING_CONVERTED_TO_WEBINAR = "meeting.converted_to_webinar"
+EVENT_WEBINAR_CONVERTED_TO_MEETING = "webinar.converted_to_meeting"
 
 # UUID styles the control room can force on the next meeting instance.
 UUID_STYLE_PLAIN = "plain"

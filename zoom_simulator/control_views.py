@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zoom_simulator import constants, representations, selectors, services
+from zoom_simulator.exceptions import ApiError
 from zoom_simulator.models import (
     Fault,
     Grant,
@@ -46,6 +47,10 @@ def control_user_action(request, user_id):
     if action == "uninstall":
         sent = services.app_uninstall(user=user)
         messages.success(request, f"App uninstalled for {user.email}. {webhooks_describe(sent=sent)}")
+    elif action in ("webinar_addon_on", "webinar_addon_off"):
+        services.user_webinar_addon_set(user=user, webinar_addon=action == "webinar_addon_on")
+        state = "now has" if user.webinar_addon else "no longer has"
+        messages.success(request, f"{user.email} {state} Zoom's Webinar add-on.")
     elif action == "invalidate_refresh_token":
         count = services.refresh_token_invalidate(user=user)
         messages.success(request, f"{count} refresh token(s) of {user.email} invalidated, as a password change does.")
@@ -160,6 +165,12 @@ MEETING_ACTIONS = {
     "recordings_delete": lambda request, meeting: services.recordings_remove(meeting=meeting, permanently=True),
     "change": _meeting_change,
     "delete": lambda request, meeting: services.meeting_delete(meeting=meeting),
+    "convert_to_webinar": lambda request, meeting: services.meeting_convert(
+        meeting=meeting, kind=constants.KIND_WEBINAR
+    ),
+    "convert_to_meeting": lambda request, meeting: services.meeting_convert(
+        meeting=meeting, kind=constants.KIND_MEETING
+    ),
 }
 
 
@@ -174,6 +185,8 @@ def control_meeting_action(request, meeting_id):
             sent = action(request, meeting)
         except ValueError as error:
             messages.error(request, str(error))
+        except ApiError as error:
+            messages.error(request, error.body()["message"])
         else:
             label = request.POST.get("action").replace("_", " ")
             messages.success(request, f"Done: {label}. {webhooks_describe(sent=sent)}")

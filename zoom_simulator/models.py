@@ -19,6 +19,10 @@ class SimUser(models.Model):
     )
     pmi = models.BigIntegerField()
     timezone = models.CharField(max_length=64, default="UTC")
+    webinar_addon = models.BooleanField(
+        default=True,
+        help_text="Holds Zoom's Webinar add-on; without it webinar calls answer 'Webinar plan is missing'.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -78,6 +82,11 @@ class Meeting(models.Model):
     # The uuid the next (or current) instance runs under; it changes after each end.
     uuid = models.CharField(max_length=64)
     host = models.ForeignKey(SimUser, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(
+        max_length=8,
+        default=constants.KIND_MEETING,
+        choices=[(constants.KIND_MEETING, "Meeting"), (constants.KIND_WEBINAR, "Webinar")],
+    )
     topic = models.CharField(max_length=200, blank=True)
     type = models.PositiveSmallIntegerField(default=constants.MEETING_TYPE_SCHEDULED)
     start_time = models.DateTimeField()
@@ -98,6 +107,10 @@ class Meeting(models.Model):
 
     def __str__(self):
         return f"{self.meeting_id} {self.topic}"
+
+    @property
+    def is_webinar(self):
+        return self.kind == constants.KIND_WEBINAR
 
     @property
     def approval_type(self):

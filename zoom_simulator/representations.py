@@ -109,6 +109,18 @@ def user_representation(user):
     }
 
 
+def user_settings_representation(user):
+    """GET /users/me/settings, the part CohortStudio reads: `feature.webinar` is the Webinar add-on."""
+    feature = {"meeting_capacity": 300, "large_meeting": False, "webinar": user.webinar_addon}
+    if user.webinar_addon:
+        feature["webinar_capacity"] = constants.WEBINAR_CAPACITY
+    return {
+        "feature": feature,
+        "recording": {"cloud_recording": user.is_licensed, "auto_recording": "none"},
+        "in_meeting": {"polling": True, "waiting_room": True},
+    }
+
+
 # Meetings
 
 

@@ -30,25 +30,27 @@ def _invalid_token(message):
     return ApiError(status=401, code=constants.CODE_INVALID_TOKEN, message=message)
 
 
-def meeting_not_found(meeting_ref):
-    return ApiError(
-        status=404,
-        code=constants.CODE_MEETING_NOT_FOUND,
-        message=constants.MESSAGE_MEETING_NOT_FOUND.format(meeting_id=meeting_ref),
+def meeting_not_found(meeting_ref, kind=constants.KIND_MEETING):
+    message = (
+        constants.MESSAGE_WEBINAR_NOT_FOUND if kind == constants.KIND_WEBINAR else constants.MESSAGE_MEETING_NOT_FOUND
     )
+    return ApiError(status=404, code=constants.CODE_MEETING_NOT_FOUND, message=message.format(meeting_id=meeting_ref))
 
 
-def meeting_get_for_host(*, host, meeting_ref):
-    """A live meeting of this host by its numeric id; missing and foreign answer alike."""
+def meeting_get_for_host(*, host, meeting_ref, kind=constants.KIND_MEETING):
+    """A live meeting (or, under /webinars, webinar) of this host by its numeric id; missing and foreign alike.
+
+    A meeting asked for under /webinars (or the reverse) is not found, as on Zoom.
+    """
     if not str(meeting_ref).isdigit():
         raise ApiError(status=400, code=constants.CODE_VALIDATION, message=constants.MESSAGE_INVALID_MEETING_ID)
     meeting = (
         Meeting.objects.select_related("host")
-        .filter(meeting_id=int(meeting_ref), host=host, deleted_at__isnull=True)
+        .filter(meeting_id=int(meeting_ref), host=host, kind=kind, deleted_at__isnull=True)
         .first()
     )
     if meeting is None:
-        raise meeting_not_found(meeting_ref)
+        raise meeting_not_found(meeting_ref, kind)
     return meeting
 
 
@@ -65,9 +67,11 @@ def meeting_uuid_from_path(raw_ref):
     return raw_ref
 
 
-def instance_get_for_host(*, host, meeting_ref, ended_only=True):
-    """An instance by uuid, or the latest instance of a meeting id (as Zoom resolves ids)."""
+def instance_get_for_host(*, host, meeting_ref, ended_only=True, kind=None):
+    """An instance by uuid, or the latest instance of a meeting id (as Zoom resolves ids); `kind` only that kind's."""
     instances = MeetingInstance.objects.select_related("meeting__host").filter(meeting__host=host)
+    if kind is not None:
+        instances = instances.filter(meeting__kind=kind)
     if ended_only:
         instances = instances.filter(ended_at__isnull=False)
     if meeting_ref.isdigit():
@@ -76,7 +80,7 @@ def instance_get_for_host(*, host, meeting_ref, ended_only=True):
         uuid = meeting_uuid_from_path(meeting_ref)
         instance = instances.filter(uuid=uuid).first() if uuid else None
     if instance is None:
-        raise meeting_not_found(meeting_ref)
+        raise meeting_not_found(meeting_ref, kind or constants.KIND_MEETING)
     return instance
 
 

@@ -62,6 +62,13 @@ def user_get_or_create(*, email, first_name, last_name, account_type=constants.U
     )
 
 
+def user_webinar_addon_set(*, user, webinar_addon):
+    """Give or take Zoom's Webinar add-on (the control room's per-user switch)."""
+    user.webinar_addon = webinar_addon
+    user.save(update_fields=["webinar_addon"])
+    return user
+
+
 def app_scopes():
     return list(getattr(settings, "ZOOM_SIMULATOR_SCOPES", constants.APP_SCOPES))
 
@@ -320,8 +327,11 @@ def meeting_create(
     settings_values=None,
     recurrence=None,
     count_against_limit=True,
+    kind=constants.KIND_MEETING,
 ):
-    """Schedule a meeting for `host`; `start_time` is an aware datetime (past or None means now)."""
+    """Schedule a meeting (or webinar) for `host`; `start_time` is an aware datetime (past or None means now)."""
+    if kind == constants.KIND_WEBINAR:
+        webinar_plan_check(host=host)
     if count_against_limit:
         _meeting_write_take(host=host)
     now = timezone.now()
@@ -335,7 +345,8 @@ def meeting_create(
         meeting_id=identifiers.meeting_number(),
         uuid=identifiers.meeting_uuid(),
         host=host,
-        topic=topic or f"{host.display_name}'s Zoom Meeting",
+        kind=kind,
+        topic=topic or f"{host.display_name}'s Zoom {'Webinar' if kind == constants.KIND_WEBINAR else 'Meeting'}",
         type=type,
         start_time=start_time if start_time and start_time > now else now,
         duration=duration,
@@ -346,6 +357,63 @@ def meeting_create(
         recurrence=recurrence,
         join_token=identifiers.url_token(),
     )
+
+
+def webinar_plan_check(*, host):
+    """A host without Zoom's Webinar add-on is refused every webinar call: 400 code 200 (API-FACTS 9)."""
+    if not host.webinar_addon:
+        raise ApiError(
+            status=400,
+            code=constants.CODE_NOT_PAID,
+            message=constants.MESSAGE_WEBINAR_PLAN_MISSING.format(user_id=host.zoom_user_id),
+        )
+
+
+# A webinar's lifecycle events are its meeting's, named webinar.* (summaries and recordings keep their names).
+WEBINAR_EVENT_NAMES = {
+    constants.EVENT_MEETING_STARTED: "webinar.started",
+    constants.EVENT_MEETING_ENDED: "webinar.ended",
+    constants.EVENT_PARTICIPANT_JOINED: "webinar.participant_joined",
+    constants.EVENT_PARTICIPANT_LEFT: "webinar.participant_left",
+    constants.EVENT_MEETING_UPDATED: "webinar.updated",
+    constants.EVENT_MEETING_DELETED: "webinar.deleted",
+}
+
+
+def event_name_for(meeting, event):
+    return WEBINAR_EVENT_NAMES.get(event, event) if meeting.is_webinar else event
+
+
+def meeting_convert(*, meeting, kind, background=False):
+    """Convert a meeting to a webinar or back, as a host can on Zoom: same id, links and registrants."""
+    if meeting.kind == kind:
+        return []
+    if kind == constants.KIND_WEBINAR:
+        webinar_plan_check(host=meeting.host)
+    event = (
+        constants.EVENT_MEETING_CONVERTED_TO_WEBINAR
+        if kind == constants.KIND_WEBINAR
+        else constants.EVENT_WEBINAR_CONVERTED_TO_MEETING
+    )
+    with transaction.atomic():
+        meeting.kind = kind
+        meeting.type = (
+            constants.WEBINAR_TYPE_SCHEDULED if kind == constants.KIND_WEBINAR else constants.MEETING_TYPE_SCHEDULED
+        )
+        meeting.save(update_fields=["kind", "type"])
+        host = meeting.host
+        request = webhook_build(
+            event_body=representations.event_envelope(
+                event=event,
+                payload={
+                    "account_id": host.account_id,
+                    "operator": host.email,
+                    "operator_id": host.zoom_user_id,
+                    "object": representations.meeting_deleted_object(meeting),
+                },
+            )
+        )
+    return webhooks_dispatch(requests_to_send=[request], background=background)
 
 
 MEETING_UPDATABLE_FIELDS = ["topic", "type", "start_time", "duration", "timezone", "password", "agenda", "recurrence"]
@@ -396,7 +464,7 @@ def _meeting_updated_event(meeting, new_values, old_values):
 
     host = meeting.host
     return representations.event_envelope(
-        event=constants.EVENT_MEETING_UPDATED,
+        event=event_name_for(meeting, constants.EVENT_MEETING_UPDATED),
         payload={
             "account_id": host.account_id,
             "operator": host.email,
@@ -475,7 +543,7 @@ def meeting_delete(*, meeting, background=False):
         host = meeting.host
         request = webhook_build(
             event_body=representations.event_envelope(
-                event=constants.EVENT_MEETING_DELETED,
+                event=event_name_for(meeting, constants.EVENT_MEETING_DELETED),
                 payload={
                     "account_id": host.account_id,
                     "operator": host.email,
@@ -555,8 +623,10 @@ def registrant_add(*, meeting, email, first_name, last_name="", extra_fields=Non
 
 
 def registrants_batch_add(*, meeting, registrants, auto_approve=False):
-    """Up to 30 registrants of a scheduled meeting; each counts against its own daily limit."""
-    if meeting.type != constants.MEETING_TYPE_SCHEDULED:
+    """Up to 30 registrants of a scheduled meeting (or webinar); each counts against its own daily limit."""
+    if meeting.is_webinar and meeting.type != constants.WEBINAR_TYPE_SCHEDULED:
+        raise ApiError(status=400, code=constants.CODE_BATCH_TYPE, message=constants.MESSAGE_WEBINAR_BATCH_TYPE)
+    if not meeting.is_webinar and meeting.type != constants.MEETING_TYPE_SCHEDULED:
         raise ApiError(status=400, code=constants.CODE_BATCH_TYPE, message=constants.MESSAGE_BATCH_TYPE)
     _registration_check(meeting)
     for registrant in registrants:
@@ -671,7 +741,8 @@ def meeting_start(*, meeting, uuid_style=None, at=None):
 def _meeting_event(event, instance, event_object):
     return webhook_build(
         event_body=representations.event_envelope(
-            event=event, payload={"account_id": instance.meeting.host.account_id, "object": event_object}
+            event=event_name_for(instance.meeting, event),
+            payload={"account_id": instance.meeting.host.account_id, "object": event_object},
         )
     )
 

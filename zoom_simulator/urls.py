@@ -4,8 +4,11 @@ from zoom_simulator import api_views, control_views, oauth_views
 
 app_name = "zoom_simulator"
 
+WEBINAR = {"kind": "webinar"}
+
 api_urlpatterns = [
     path("v2/users/<str:user_ref>", api_views.user_detail, name="api_user"),
+    path("v2/users/<str:user_ref>/settings", api_views.user_settings, name="api_user_settings"),
     path("v2/users/<str:user_ref>/meetings", api_views.meeting_list_create, name="api_meetings"),
     path("v2/meetings/<str:meeting_ref>", api_views.meeting_detail, name="api_meeting"),
     path("v2/meetings/<str:meeting_ref>/registrants", api_views.registrant_list_create, name="api_registrants"),
@@ -30,6 +33,41 @@ api_urlpatterns = [
         name="api_past_participants",
     ),
     path("v2/past_meetings/<path:meeting_ref>/polls", api_views.past_meeting_polls, name="api_past_polls"),
+    # Webinars: the meeting views under Zoom's webinar paths (API-FACTS 9).
+    path("v2/users/<str:user_ref>/webinars", api_views.meeting_list_create, WEBINAR, name="api_webinars"),
+    path("v2/webinars/<str:meeting_ref>", api_views.meeting_detail, WEBINAR, name="api_webinar"),
+    path(
+        "v2/webinars/<str:meeting_ref>/registrants",
+        api_views.registrant_list_create,
+        WEBINAR,
+        name="api_webinar_registrants",
+    ),
+    path(
+        "v2/webinars/<str:meeting_ref>/registrants/status",
+        api_views.registrant_status_update,
+        WEBINAR,
+        name="api_webinar_registrant_status",
+    ),
+    path(
+        "v2/webinars/<str:meeting_ref>/batch_registrants",
+        api_views.registrant_batch_create,
+        WEBINAR,
+        name="api_webinar_batch_registrants",
+    ),
+    path("v2/webinars/<str:meeting_ref>/polls", api_views.poll_list_create, WEBINAR, name="api_webinar_polls"),
+    path("v2/webinars/<str:meeting_ref>/polls/<str:poll_id>", api_views.poll_detail, WEBINAR, name="api_webinar_poll"),
+    path(
+        "v2/past_webinars/<path:meeting_ref>/participants",
+        api_views.past_meeting_participants,
+        WEBINAR,
+        name="api_past_webinar_participants",
+    ),
+    path(
+        "v2/past_webinars/<path:meeting_ref>/polls",
+        api_views.past_meeting_polls,
+        WEBINAR,
+        name="api_past_webinar_polls",
+    ),
 ]
 
 oauth_urlpatterns = [

@@ -181,6 +181,44 @@ MEETING = Object(
     }
 )
 
+WEBINAR_SETTINGS = Object(
+    {
+        "host_video": Boolean(),
+        "panelists_video": Boolean(),
+        "practice_session": Boolean(),
+        "hd_video": Boolean(),
+        "approval_type": Integer(choices=[0, 1, 2]),
+        "registration_type": Integer(choices=[1, 2, 3]),
+        "audio": String(choices=["both", "telephony", "voip", "thirdParty"]),
+        "auto_recording": String(choices=["local", "cloud", "none"]),
+        "alternative_hosts": String(),
+        "close_registration": Boolean(),
+        "show_share_button": Boolean(),
+        "allow_multiple_devices": Boolean(),
+        "on_demand": Boolean(),
+        "meeting_authentication": Boolean(),
+        "contact_name": String(),
+        "contact_email": String(),
+        "registrants_restrict_number": Integer(minimum=0, maximum=20000),
+        "registrants_confirmation_email": Boolean(),
+        "registrants_email_notification": Boolean(),
+        "post_webinar_survey": Boolean(),
+        "survey_url": String(),
+        "email_in_attendee_report": Boolean(),
+    }
+)
+
+# POST /users/me/webinars and PATCH /webinars/{id} (API-FACTS 9): the meeting's fields, webinar types and settings.
+WEBINAR = Object(
+    {
+        **{name: rule for name, rule in MEETING.fields.items() if name not in ("type", "settings", "pre_schedule")},
+        "type": Integer(choices=constants.WEBINAR_TYPES),
+        "default_passcode": Boolean(),
+        "is_simulive": Boolean(),
+        "settings": WEBINAR_SETTINGS,
+    }
+)
+
 REGISTRANT = Object(
     {
         "email": String(max_length=constants.REGISTRANT_EMAIL_MAX, email=True, required=True),
@@ -255,6 +293,13 @@ BATCH_REGISTRANTS = Object(
         ),
     }
 )
+
+# A webinar's batch takes no registrants_confirmation_email switch.
+WEBINAR_BATCH_REGISTRANTS = Object(
+    {name: rule for name, rule in BATCH_REGISTRANTS.fields.items() if name != "registrants_confirmation_email"}
+)
+# A webinar's single registrant takes no auto_approve.
+WEBINAR_REGISTRANT = Object({name: rule for name, rule in REGISTRANT.fields.items() if name != "auto_approve"})
 
 REGISTRANT_STATUS = Object(
     {

@@ -14,6 +14,9 @@ from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
+from bookings import selectors as bookings_selectors
+from bookings import services as bookings
+from bookings.tests.factories import BookingOfferFactory
 from certificates import services as certificates
 from courses import cohorts
 from courses.models import Registration
@@ -119,7 +122,24 @@ def world(page, site):
         ),
     )
 
+    offer = BookingOfferFactory(
+        course=course,
+        trainer=trainer,
+        title="Oral exam rehearsal with feedback on every knowledge area",
+        timezone="Europe/Madrid",
+        capacity=3,
+    )
+    booking = bookings.booking_create(
+        offer=offer,
+        starts_at=bookings_selectors.offer_free_slots(offer=offer)[0],
+        first_name=students[1].first_name,
+        last_name=students[1].last_name,
+        email=students[1].email,
+    )
+
     return {
+        "offer": offer,
+        "booking": booking,
         "certificate": certificate,
         "enrolment": enrolment,
         "owner": owner,
@@ -157,6 +177,12 @@ def _pages(world):
         f"/certificates/courses/{course_id}/",
         f"/certificates/{world['certificate'].pk}/revoke/",
         f"/certificates/{world['certificate'].pk}/reissue/",
+        "/one-to-one/",
+        "/one-to-one/new/",
+        f"/one-to-one/{world['offer'].pk}/",
+        f"/one-to-one/{world['offer'].pk}/edit/",
+        f"/one-to-one/{world['offer'].pk}/delete/",
+        f"/one-to-one/bookings/{world['booking'].pk}/cancel/",
     ]
     return {
         "owner": [
@@ -192,6 +218,8 @@ def _pages(world):
             f"/invitations/{world['invitation'].token}/",
             "/privacy/",
             f"/certificates/verify/{world['certificate'].verification_code}/",
+            f"/book/{world['offer'].public_token}/",
+            f"/bookings/{world['booking'].manage_token}/",
             "/no-such-page/",
         ],
     }

@@ -1,10 +1,11 @@
 """Zoom's participant webhooks and participant report, as attendance signals.
 
-A claimed batch of one class's participant webhooks becomes one
-`attendance.services.presence_signals_record` call for the class of the
-meeting (source "zoom"), a meeting's start or end one `presence_signal_record`
-call; each refreshes only what its signals change. The pieces of a signal come from Zoom's own fields, so that a
-redelivered event, however its body differs, is the same signal:
+A claimed batch's participant webhooks become one
+`attendance.services.presence_signals_record_classes` call for all the classes
+of their meetings (source "zoom"), a meeting's start or end one
+`presence_signal_record` call; each refreshes only what its signals change.
+The pieces of a signal come from Zoom's own fields, so that a redelivered event,
+however its body differs, is the same signal:
 
 - session_key: the meeting instance's `uuid` (a restarted meeting has a new one);
 - participant_key: the participant's `user_id`, which Zoom assigns per
@@ -113,13 +114,10 @@ def registrations_of_events(*, meetings, zoom_objects):
     return found
 
 
-def presence_from_participant_events(*, meeting, events, registrations=None):
-    """Record a batch of `meeting`'s meeting.participant_joined / _left events together.
+def _participant_signals(*, meeting, events, registrations):
+    """(outcomes, signals) of `meeting`'s participant events: one outcome per event, a signal per usable one.
 
-    `events` are `(zoom_object, kind, event_time)` (`kind` "join" or "leave"). The registrants Zoom names are
-    looked up at once (unless given, as `registrations_of_events` finds them) and the signals recorded in one
-    `presence_signals_record` call, so the batch costs a few queries whatever its size. Returns one outcome per
-    event, in order: None when recorded, else the PresenceUnusable that says why it was not.
+    Without `registrations` the registrants Zoom names are looked up (one query).
     """
     outcomes, signals = [], []
     for zoom_object, kind, event_time in events:
@@ -137,8 +135,58 @@ def presence_from_participant_events(*, meeting, events, registrations=None):
         )
     for signal in signals:
         signal["registration"] = registrations.get(signal["registration"])
+    return outcomes, signals
+
+
+def presence_from_participant_events(*, meeting, events, registrations=None):
+    """Record a batch of `meeting`'s meeting.participant_joined / _left events together.
+
+    `events` are `(zoom_object, kind, event_time)` (`kind` "join" or "leave"). The registrants Zoom names are
+    looked up at once (unless given, as `registrations_of_events` finds them) and the signals recorded in one
+    `presence_signals_record` call, so the batch costs a few queries whatever its size. Returns one outcome per
+    event, in order: None when recorded, else the PresenceUnusable that says why it was not.
+    """
+    outcomes, signals = _participant_signals(meeting=meeting, events=events, registrations=registrations)
     attendance_services.presence_signals_record(class_session=meeting.class_session, signals=signals)
     return outcomes
+
+
+def presence_from_participant_events_of_classes(*, batches, registrations):
+    """Record the participant events of many class meetings together: one transaction, one set of statements.
+
+    `batches` is `[(meeting, events), ...]`, `events` as `presence_from_participant_events` takes them, and
+    `registrations` what `registrations_of_events` found for these meetings. When the classes cannot be
+    recorded together (a class's bad row, a deadlock with another worker), each class is recorded in its own
+    transaction, so one bad class holds back no other. Returns one list of outcomes per batch, in order: None
+    when recorded, a PresenceUnusable, or the error that kept the class from being recorded.
+    """
+    prepared = [
+        (
+            meeting,
+            *_participant_signals(meeting=meeting, events=events, registrations=registrations.get(meeting.pk, {})),
+        )
+        for meeting, events in batches
+    ]
+    try:
+        attendance_services.presence_signals_record_classes(
+            batches=[(meeting.class_session, signals) for meeting, _, signals in prepared if signals]
+        )
+    except Exception:
+        logger.warning(
+            "zoom participant events of %d classes could not be recorded together; recording each class apart",
+            len(prepared),
+            exc_info=True,
+        )
+    else:
+        return [outcomes for _, outcomes, _ in prepared]
+    results = []
+    for meeting, outcomes, signals in prepared:
+        try:
+            attendance_services.presence_signals_record(class_session=meeting.class_session, signals=signals)
+        except Exception as error:
+            outcomes = [error if outcome is None else outcome for outcome in outcomes]
+        results.append(outcomes)
+    return results
 
 
 def presence_from_meeting_event(*, meeting, zoom_object, kind, event_time):
@@ -179,7 +227,7 @@ def attendance_reconcile(*, meeting_pk, zoom_uuid):
         return 0
     client = meeting_client(meeting=meeting)
     try:
-        rows = list(client.past_meeting_participants(meeting_id_or_uuid=zoom_uuid))
+        rows = list(client.past_meeting_participants(meeting_id_or_uuid=zoom_uuid, kind=meeting.kind))
     except (ZoomMissingScope, ZoomNotFound, ZoomRejected) as error:
         logger.info(
             "zoom attendance reconciliation skipped meeting=%s: %s", meeting.zoom_meeting_id, type(error).__name__

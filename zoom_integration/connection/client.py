@@ -14,6 +14,7 @@ import logging
 import random
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
@@ -29,6 +30,8 @@ from ..constants import (
     HEADER_RATE_LIMIT_RESET,
     HEADER_RATE_LIMIT_TYPE,
     HEADER_RETRY_AFTER,
+    KIND_MEETING,
+    KIND_WEBINAR,
     NOT_FOUND_CODES,
     RATE_LIMIT_TYPE_DAILY,
 )
@@ -56,6 +59,61 @@ from .guard import outside_transaction_check
 logger = logging.getLogger(__name__)
 
 _SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EndpointFamily:
+    """Where one kind of Zoom meeting lives: its paths and the granular scope of each operation."""
+
+    create: str
+    item: str
+    past: str
+    scopes: dict
+
+
+# The one place that tells a meeting's endpoints from a webinar's (the bodies and answers are alike).
+FAMILIES = {
+    KIND_MEETING: EndpointFamily(
+        create="/users/me/meetings",
+        item="/meetings",
+        past="/past_meetings",
+        scopes={
+            "create": "meeting:write:meeting",
+            "read": "meeting:read:meeting",
+            "update": "meeting:update:meeting",
+            "delete": "meeting:delete:meeting",
+            "registrant_add": "meeting:write:registrant",
+            "batch_add": "meeting:write:batch_registrants",
+            "registrants": "meeting:read:list_registrants",
+            "registrant_status": "meeting:update:registrant_status",
+            "past_participants": "meeting:read:list_past_participants",
+            "polls": "meeting:read:list_polls",
+            "poll_create": "meeting:write:poll",
+            "poll_delete": "meeting:delete:poll",
+            "past_polls": "meeting:read:list_poll_results",
+        },
+    ),
+    KIND_WEBINAR: EndpointFamily(
+        create="/users/me/webinars",
+        item="/webinars",
+        past="/past_webinars",
+        scopes={
+            "create": "webinar:write:webinar",
+            "read": "webinar:read:webinar",
+            "update": "webinar:update:webinar",
+            "delete": "webinar:delete:webinar",
+            "registrant_add": "webinar:write:registrant",
+            "batch_add": "webinar:write:batch_registrants",
+            "registrants": "webinar:read:list_registrants",
+            "registrant_status": "webinar:update:registrant_status",
+            "past_participants": "webinar:read:list_past_participants",
+            "polls": "webinar:read:list_polls",
+            "poll_create": "webinar:write:poll",
+            "poll_delete": "webinar:delete:poll",
+            "past_polls": "webinar:read:list_past_polls",
+        },
+    ),
+}
 
 
 class StaticToken:
@@ -96,64 +154,79 @@ class ZoomClient:
     def users_me(self):
         return self._request("GET", "/users/me", scope="user:read:user")
 
-    # Meetings (API-FACTS 3)
+    def users_me_settings(self):
+        """The user's settings; `feature.webinar` says whether they hold Zoom's Webinar add-on (API-FACTS 9)."""
+        return self._request("GET", "/users/me/settings", scope="user:read:settings")
 
-    def meeting_create(self, *, body):
-        return self._request("POST", "/users/me/meetings", scope="meeting:write:meeting", json=body)
+    # Meetings (API-FACTS 3) and webinars (API-FACTS 9): `kind` picks the endpoint family (see FAMILIES)
 
-    def meeting_get(self, *, meeting_id):
-        return self._request("GET", f"/meetings/{meeting_id}", scope="meeting:read:meeting")
+    def meeting_create(self, *, body, kind=KIND_MEETING):
+        family = FAMILIES[kind]
+        return self._request("POST", family.create, scope=family.scopes["create"], json=body)
 
-    def meeting_update(self, *, meeting_id, body, occurrence_id=None):
+    def meeting_get(self, *, meeting_id, kind=KIND_MEETING):
+        family = FAMILIES[kind]
+        return self._request("GET", f"{family.item}/{meeting_id}", scope=family.scopes["read"])
+
+    def meeting_update(self, *, meeting_id, body, occurrence_id=None, kind=KIND_MEETING):
         """PATCH the meeting, or with `occurrence_id` only that occurrence of a recurring meeting."""
+        family = FAMILIES[kind]
         params = {"occurrence_id": occurrence_id} if occurrence_id else None
         return self._request(
-            "PATCH", f"/meetings/{meeting_id}", scope="meeting:update:meeting", params=params, json=body
+            "PATCH", f"{family.item}/{meeting_id}", scope=family.scopes["update"], params=params, json=body
         )
 
-    def meeting_delete(self, *, meeting_id, occurrence_id=None):
+    def meeting_delete(self, *, meeting_id, occurrence_id=None, kind=KIND_MEETING):
         """DELETE the meeting, or with `occurrence_id` only that occurrence (the others stay)."""
+        family = FAMILIES[kind]
         params = {"occurrence_id": occurrence_id} if occurrence_id else None
-        return self._request("DELETE", f"/meetings/{meeting_id}", scope="meeting:delete:meeting", params=params)
+        return self._request("DELETE", f"{family.item}/{meeting_id}", scope=family.scopes["delete"], params=params)
 
     # Registrants (API-FACTS 4)
 
-    def registrant_add(self, *, meeting_id, body):
-        return self._request("POST", f"/meetings/{meeting_id}/registrants", scope="meeting:write:registrant", json=body)
-
-    def registrants_batch_add(self, *, meeting_id, body):
+    def registrant_add(self, *, meeting_id, body, kind=KIND_MEETING):
+        family = FAMILIES[kind]
         return self._request(
-            "POST", f"/meetings/{meeting_id}/batch_registrants", scope="meeting:write:batch_registrants", json=body
+            "POST", f"{family.item}/{meeting_id}/registrants", scope=family.scopes["registrant_add"], json=body
         )
 
-    def registrants_list(self, *, meeting_id, status="approved"):
+    def registrants_batch_add(self, *, meeting_id, body, kind=KIND_MEETING):
+        family = FAMILIES[kind]
+        return self._request(
+            "POST", f"{family.item}/{meeting_id}/batch_registrants", scope=family.scopes["batch_add"], json=body
+        )
+
+    def registrants_list(self, *, meeting_id, status="approved", kind=KIND_MEETING):
         """Every registrant with that status, across Zoom's pages."""
+        family = FAMILIES[kind]
         params = {"status": status, "page_size": REGISTRANTS_PAGE_SIZE}
         while True:
             page = self._request(
-                "GET", f"/meetings/{meeting_id}/registrants", scope="meeting:read:list_registrants", params=params
+                "GET", f"{family.item}/{meeting_id}/registrants", scope=family.scopes["registrants"], params=params
             )
             yield from page.get("registrants", [])
             if not page.get("next_page_token"):
                 return
             params = {**params, "next_page_token": page["next_page_token"]}
 
-    def registrants_status_update(self, *, meeting_id, action, registrants):
+    def registrants_status_update(self, *, meeting_id, action, registrants, kind=KIND_MEETING):
+        family = FAMILIES[kind]
         return self._request(
             "PUT",
-            f"/meetings/{meeting_id}/registrants/status",
-            scope="meeting:update:registrant_status",
+            f"{family.item}/{meeting_id}/registrants/status",
+            scope=family.scopes["registrant_status"],
             json={"action": action, "registrants": registrants},
         )
 
     # Attendance (API-FACTS 8.1)
 
-    def past_meeting_participants(self, *, meeting_id_or_uuid):
+    def past_meeting_participants(self, *, meeting_id_or_uuid, kind=KIND_MEETING):
         """Every participant row of an ended meeting instance (a rejoin is a new row), across Zoom's pages."""
+        family = FAMILIES[kind]
         params = {"page_size": PAST_PARTICIPANTS_PAGE_SIZE}
-        path = f"/past_meetings/{encode_uuid(str(meeting_id_or_uuid))}/participants"
+        path = f"{family.past}/{encode_uuid(str(meeting_id_or_uuid))}/participants"
         while True:
-            page = self._request("GET", path, scope="meeting:read:list_past_participants", params=params)
+            page = self._request("GET", path, scope=family.scopes["past_participants"], params=params)
             yield from page.get("participants", [])
             if not page.get("next_page_token"):
                 return
@@ -161,21 +234,29 @@ class ZoomClient:
 
     # Polls (API-FACTS 5)
 
-    def polls_list(self, *, meeting_id):
-        return self._request("GET", f"/meetings/{meeting_id}/polls", scope="meeting:read:list_polls")
+    def polls_list(self, *, meeting_id, kind=KIND_MEETING):
+        family = FAMILIES[kind]
+        return self._request("GET", f"{family.item}/{meeting_id}/polls", scope=family.scopes["polls"])
 
-    def poll_create(self, *, meeting_id, body):
-        return self._request("POST", f"/meetings/{meeting_id}/polls", scope="meeting:write:poll", json=body)
+    def poll_create(self, *, meeting_id, body, kind=KIND_MEETING):
+        family = FAMILIES[kind]
+        return self._request("POST", f"{family.item}/{meeting_id}/polls", scope=family.scopes["poll_create"], json=body)
 
-    def poll_delete(self, *, meeting_id, poll_id):
+    def poll_delete(self, *, meeting_id, poll_id, kind=KIND_MEETING):
+        family = FAMILIES[kind]
         return self._request(
-            "DELETE", f"/meetings/{meeting_id}/polls/{quote(str(poll_id), safe='')}", scope="meeting:delete:poll"
+            "DELETE",
+            f"{family.item}/{meeting_id}/polls/{quote(str(poll_id), safe='')}",
+            scope=family.scopes["poll_delete"],
         )
 
-    def past_meeting_poll_results(self, *, meeting_id_or_uuid):
+    def past_meeting_poll_results(self, *, meeting_id_or_uuid, kind=KIND_MEETING):
         """Who answered what in the polls of an ended meeting instance: one item per respondent (API-FACTS 5)."""
-        path = f"/past_meetings/{encode_uuid(str(meeting_id_or_uuid))}/polls"
-        return self._request("GET", path, scope="meeting:read:list_poll_results")
+        family = FAMILIES[kind]
+        path = f"{family.past}/{encode_uuid(str(meeting_id_or_uuid))}/polls"
+        return self._request("GET", path, scope=family.scopes["past_polls"])
+
+    # AI Companion summaries and cloud recordings take a meeting's or a webinar's id or uuid alike.
 
     # AI Companion summaries (API-FACTS 6): by instance uuid, or by meeting id for its latest instance
 

@@ -67,7 +67,7 @@ def poll_results_fetch(*, meeting_pk, zoom_uuid):
         return 0
     client = meeting_client(meeting=meeting)
     try:
-        body = client.past_meeting_poll_results(meeting_id_or_uuid=zoom_uuid) or {}
+        body = client.past_meeting_poll_results(meeting_id_or_uuid=zoom_uuid, kind=meeting.kind) or {}
     except (ZoomMissingScope, ZoomNotFound, ZoomRejected) as error:
         logger.info("zoom poll results skipped meeting=%s: %s", meeting.zoom_meeting_id, type(error).__name__)
         return 0

@@ -140,7 +140,7 @@ def poll_create(*, meeting, draft, attendance_check=False):
     """Push a checked poll to the meeting on Zoom and remember it (with `attendance_check`); Zoom's refusal is
     raised as a ZoomError."""
     client = meeting_client(meeting=meeting)
-    created = client.poll_create(meeting_id=meeting.zoom_meeting_id, body=poll_body(draft=draft))
+    created = client.poll_create(meeting_id=meeting.zoom_meeting_id, body=poll_body(draft=draft), kind=meeting.kind)
     poll = _poll_of(created)
     if poll.poll_id:
         ZoomPoll.objects.update_or_create(
@@ -156,7 +156,7 @@ def poll_create(*, meeting, draft, attendance_check=False):
 def polls_of_meeting(*, meeting):
     """The meeting's polls as Zoom has them now, including those added in Zoom (read while the page waits)."""
     client = meeting_client(meeting=meeting, for_page=True)
-    answer = client.polls_list(meeting_id=meeting.zoom_meeting_id) or {}
+    answer = client.polls_list(meeting_id=meeting.zoom_meeting_id, kind=meeting.kind) or {}
     checks = set(
         ZoomPoll.objects.filter(
             organization=meeting.organization, zoom_meeting_id=meeting.zoom_meeting_id, attendance_check=True
@@ -173,7 +173,7 @@ def poll_delete(*, meeting, poll_id):
     """Delete a poll on Zoom; True when deleted now, False when Zoom no longer had it."""
     client = meeting_client(meeting=meeting)
     try:
-        client.poll_delete(meeting_id=meeting.zoom_meeting_id, poll_id=poll_id)
+        client.poll_delete(meeting_id=meeting.zoom_meeting_id, poll_id=poll_id, kind=meeting.kind)
     except ZoomNotFound:
         return False
     logger.info("zoom poll deleted meeting=%s poll=%s", meeting.pk, poll_id)

@@ -2,9 +2,10 @@
 
 Imported by `ZoomIntegrationConfig.ready()`. A drain hands the participant
 events of a claimed batch to `participant_events` together: each class
-meeting is looked up once, and each class's events are applied in one
-transaction (`attendance_sync.presence_from_participant_events`), so a batch
-of one class costs a dozen queries whatever its size. Alone (a replay, a
+meeting is looked up once, and the events of all the batch's classes are
+applied in one transaction
+(`attendance_sync.presence_from_participant_events_of_classes`), so a batch
+costs a dozen queries whatever its size and however many classes it spans. Alone (a replay, a
 retry) an event costs a few more than its share: the meeting, the
 registrant, the refresh of that one participant (of the meeting's run, for
 meeting.ended).
@@ -22,6 +23,10 @@ from ..constants import (
     EVENT_MEETING_STARTED,
     EVENT_PARTICIPANT_JOINED,
     EVENT_PARTICIPANT_LEFT,
+    EVENT_WEBINAR_ENDED,
+    EVENT_WEBINAR_PARTICIPANT_JOINED,
+    EVENT_WEBINAR_PARTICIPANT_LEFT,
+    EVENT_WEBINAR_STARTED,
     FEATURE_ATTENDANCE,
     FEATURE_POLL_RESULTS,
 )
@@ -30,15 +35,22 @@ from .lookup import meeting_for_event, meetings_for_events
 
 logger = logging.getLogger(__name__)
 
-PARTICIPANT_EVENT_KINDS = {EVENT_PARTICIPANT_JOINED: SignalKind.JOIN, EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE}
+# A webinar's participant events have the meeting's shape (API-FACTS 10.5): one path for both kinds.
+PARTICIPANT_EVENT_KINDS = {
+    EVENT_PARTICIPANT_JOINED: SignalKind.JOIN,
+    EVENT_PARTICIPANT_LEFT: SignalKind.LEAVE,
+    EVENT_WEBINAR_PARTICIPANT_JOINED: SignalKind.JOIN,
+    EVENT_WEBINAR_PARTICIPANT_LEFT: SignalKind.LEAVE,
+}
 
 
-@register_batch(EVENT_PARTICIPANT_JOINED, EVENT_PARTICIPANT_LEFT)
+@register_batch(*PARTICIPANT_EVENT_KINDS)
 def participant_events(*, contexts):
-    """Apply a batch's participant events, class by class; one outcome per context, in order.
+    """Apply a batch's participant events, all their classes together; one outcome per context, in order.
 
-    The batch's meetings are read in one query and the registrants Zoom names in another, whatever the number
-    of classes; then each class's events are applied in a transaction of its own.
+    The batch's meetings are read in one query and the registrants Zoom names in another, then every class's
+    signals are recorded in one transaction, whatever the number of classes (each class apart should that
+    fail; an event of a class that still fails is then handled alone by the drain).
     """
     outcomes = [None] * len(contexts)
     by_meeting = {}
@@ -51,22 +63,23 @@ def participant_events(*, contexts):
         meetings=[meeting for meeting, _ in by_meeting.values()],
         zoom_objects=[contexts[index].object for _, indexes in by_meeting.values() for index in indexes],
     )
-    for meeting, indexes in by_meeting.values():
-        events = [
-            (
-                contexts[index].object,
-                PARTICIPANT_EVENT_KINDS[contexts[index].event.event_type],
-                contexts[index].event.event_ts,
-            )
-            for index in indexes
-        ]
-        try:
-            results = attendance_sync.presence_from_participant_events(
-                meeting=meeting, events=events, registrations=registrations.get(meeting.pk, {})
-            )
-        except Exception as error:  # the drain applies these events one by one, so one bad event fails alone
-            results = [error] * len(indexes)
-        for index, result in zip(indexes, results, strict=True):
+    batches = [
+        (
+            meeting,
+            [
+                (
+                    contexts[index].object,
+                    PARTICIPANT_EVENT_KINDS[contexts[index].event.event_type],
+                    contexts[index].event.event_ts,
+                )
+                for index in indexes
+            ],
+        )
+        for meeting, indexes in by_meeting.values()
+    ]
+    results = attendance_sync.presence_from_participant_events_of_classes(batches=batches, registrations=registrations)
+    for (_, indexes), class_results in zip(by_meeting.values(), results, strict=True):
+        for index, result in zip(indexes, class_results, strict=True):
             unusable = isinstance(result, attendance_sync.PresenceUnusable)
             outcomes[index] = EventIgnored(str(result)) if unusable else result
     return outcomes
@@ -93,21 +106,25 @@ def _meeting_event(context, kind):
 
 
 @register(EVENT_PARTICIPANT_JOINED)
+@register(EVENT_WEBINAR_PARTICIPANT_JOINED)
 def participant_joined(*, context):
     _participant_event(context, SignalKind.JOIN)
 
 
 @register(EVENT_PARTICIPANT_LEFT)
+@register(EVENT_WEBINAR_PARTICIPANT_LEFT)
 def participant_left(*, context):
     _participant_event(context, SignalKind.LEAVE)
 
 
 @register(EVENT_MEETING_STARTED)
+@register(EVENT_WEBINAR_STARTED)
 def meeting_started(*, context):
     _meeting_event(context, SignalKind.SESSION_START)
 
 
 @register(EVENT_MEETING_ENDED)
+@register(EVENT_WEBINAR_ENDED)
 def meeting_ended(*, context):
     """The run's presence is closed; Zoom's participant report and poll answers are read a little later."""
     meeting = _meeting_event(context, SignalKind.SESSION_END)

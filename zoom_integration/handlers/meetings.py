@@ -1,6 +1,16 @@
-"""meeting.deleted and meeting.updated: what changed on Zoom's side of a class's meeting."""
+"""meeting.deleted and meeting.updated (webinar.deleted, webinar.updated alike): what changed on Zoom's side of a
+class's meeting, and a meeting converted to a webinar or back (later calls use that kind's endpoints)."""
 
-from ..constants import EVENT_MEETING_DELETED, EVENT_MEETING_UPDATED
+from ..constants import (
+    EVENT_MEETING_CONVERTED_TO_WEBINAR,
+    EVENT_MEETING_DELETED,
+    EVENT_MEETING_UPDATED,
+    EVENT_WEBINAR_CONVERTED_TO_MEETING,
+    EVENT_WEBINAR_DELETED,
+    EVENT_WEBINAR_UPDATED,
+    KIND_MEETING,
+    KIND_WEBINAR,
+)
 from ..inbox.dispatch import EventIgnored, register
 from ..models import ZoomMeeting
 from ..scheduling import meetings
@@ -20,6 +30,7 @@ def _series_rows(context):
 
 
 @register(EVENT_MEETING_DELETED)
+@register(EVENT_WEBINAR_DELETED)
 def meeting_deleted(*, context):
     rows = _series_rows(context)
     if not rows:
@@ -33,9 +44,26 @@ def meeting_deleted(*, context):
 
 
 @register(EVENT_MEETING_UPDATED)
+@register(EVENT_WEBINAR_UPDATED)
 def meeting_updated(*, context):
     if _series_rows(context):
         raise EventIgnored("Changes made on Zoom to a series' recurring meeting are not taken per class.")
     meeting = meeting_for_event(context)
     if meeting.is_ready:
         meetings.meeting_record_zoom_changes(meeting=meeting, zoom_object=context.object)
+
+
+def _converted(context, kind):
+    # Every class sharing the Zoom ID follows: they are one meeting on Zoom.
+    for meeting in _series_rows(context) or [meeting_for_event(context)]:
+        meetings.meeting_kind_converted(meeting=meeting, kind=kind)
+
+
+@register(EVENT_MEETING_CONVERTED_TO_WEBINAR)
+def meeting_converted_to_webinar(*, context):
+    _converted(context, KIND_WEBINAR)
+
+
+@register(EVENT_WEBINAR_CONVERTED_TO_MEETING)
+def webinar_converted_to_meeting(*, context):
+    _converted(context, KIND_MEETING)

@@ -127,13 +127,19 @@ def event_names(payload):
     return zoom_meeting_id, account_id, zoom_user_id
 
 
-def context_build(*, event, payload, connections=None):
-    """The event's context. `connections`, a dict kept for one batch, remembers what each event names."""
-    named = event_names(payload)
-    connections = {} if connections is None else connections
-    if named not in connections:
-        connections.update(connection_selectors.connections_for_events(named=[named]))
-    return WebhookContext(event=event, payload=payload, connection=connections[named])
+def context_build(*, event, payload):
+    """The event's context, its connection looked up."""
+    return contexts_build(events=[(event, payload)])[0]
+
+
+def contexts_build(*, events):
+    """The contexts of `(event, payload)` pairs, in order; the connections of all they name read in one query."""
+    named = [event_names(payload) for _, payload in events]
+    connections = connection_selectors.connections_for_events(named=named)
+    return [
+        WebhookContext(event=event, payload=payload, connection=connections[names])
+        for (event, payload), names in zip(events, named, strict=True)
+    ]
 
 
 def dispatch(context):

@@ -16,6 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from cohortstudio.bulk import rows_update
+
 from ..exceptions import ZoomRateLimited, ZoomUnavailable
 from ..models import WebhookEvent, WebhookState, ZoomConnection
 from ..payloads import payload_load
@@ -109,16 +111,13 @@ def _claims_renewed(events):
 def _webhook_events_handle(events, handled=None):
     """Dispatch a claimed batch and record each event's outcome.
 
-    Events of a type with a batch handler go to it together (a class's participants joining on the hour, applied
-    in one transaction per class); the others, and an event its batch could not apply for an unexpected reason,
-    go to their own handler one by one. The connection of each Zoom user is looked up once per batch, and the
-    outcomes are written in a few statements. `handled(event)` is called for each event once it is done.
+    Events of a type with a batch handler go to it together (the participants of a hundred classes joining on
+    the hour, applied in one transaction); the others, and an event its batch could not apply for an unexpected
+    reason, go to their own handler one by one. The connections of the batch's Zoom users are read in one query,
+    and the outcomes written in one statement, whatever the number of organizations. `handled(event)` is called
+    for each event once it is done.
     """
-    connections = {}
-    contexts = [
-        dispatch.context_build(event=event, payload=payload_load(event.raw_body), connections=connections)
-        for event in events
-    ]
+    contexts = dispatch.contexts_build(events=[(event, payload_load(event.raw_body)) for event in events])
     _last_webhook_record(contexts)
     outcomes = _batches_dispatch(contexts)
     for context in contexts:
@@ -205,28 +204,50 @@ _OUTCOME_FIELDS = ("organization_id", "state", "error", "processed_at", "claimed
 
 
 def _outcomes_save(events):
-    """Write the events' outcomes: one UPDATE per distinct outcome (most of a batch shares one)."""
+    """Write the events' outcomes in one UPDATE (a batch spans as many organizations as classes)."""
     groups = {}
     for event in events:
         groups.setdefault(tuple(getattr(event, field) for field in _OUTCOME_FIELDS), []).append(event.pk)
-    for values, ids in groups.items():
+    if len(groups) == 1:
+        ((values, ids),) = groups.items()
         WebhookEvent.objects.filter(pk__in=ids).update(**dict(zip(_OUTCOME_FIELDS, values, strict=True)))
+    elif groups:
+        rows_update(WebhookEvent, events, ["organization", "state", "error", "processed_at", "claimed_until"])
 
 
 def _last_webhook_record(contexts):
-    """Write each connection's "last webhook" when this batch's latest event makes it stale."""
+    """Write each connection's "last webhook" when this batch's latest event makes it stale, in one UPDATE."""
     latest = {}
     for context in contexts:
         if context.connection is not None:
             pk = context.connection.pk
             if pk not in latest or latest[pk][1] < context.event.received_at:
                 latest[pk] = (context.connection, context.event.received_at)
-    for zoom_connection, received_at in latest.values():
-        if _last_webhook_is_stale(zoom_connection, received_at):
+    stale = [
+        (zoom_connection, received_at)
+        for zoom_connection, received_at in latest.values()
+        if _last_webhook_is_stale(zoom_connection, received_at)
+    ]
+    if not stale:
+        return
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        table = quote(ZoomConnection._meta.db_table)
+        pk_type = ZoomConnection._meta.pk.db_type(connection)
+        rows = ", ".join([f"(%s::{pk_type}, %s::timestamp with time zone)"] * len(stale))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET last_webhook_at = v.received_at FROM (VALUES {rows}) AS v (id, received_at) "
+                "WHERE t.id = v.id AND (t.last_webhook_at IS NULL OR t.last_webhook_at < v.received_at)",
+                [value for zoom_connection, received_at in stale for value in (zoom_connection.pk, received_at)],
+            )
+    else:
+        for zoom_connection, received_at in stale:
             ZoomConnection.objects.filter(pk=zoom_connection.pk).exclude(last_webhook_at__gte=received_at).update(
                 last_webhook_at=received_at
             )
-            zoom_connection.last_webhook_at = received_at
+    for zoom_connection, received_at in stale:
+        zoom_connection.last_webhook_at = received_at
 
 
 def _last_webhook_is_stale(connection, received_at):

@@ -25,14 +25,27 @@ from ..constants import (
     APPROVAL_MANUAL,
     FEATURE_MEETINGS,
     FEATURE_REGISTRANTS,
+    FEATURE_WEBINARS,
+    KIND_MEETING,
+    KIND_WEBINAR,
     MEETING_TOPIC_MAX,
     MEETING_TYPE_SCHEDULED,
     NO_REGISTRATION,
+    WEBINAR_TYPE_SCHEDULED,
 )
-from ..exceptions import ZoomDailyLimitPlanned, ZoomError, ZoomNeedsReconnect, ZoomNotFound, ZoomRateLimited
+from ..exceptions import (
+    ZoomDailyLimitPlanned,
+    ZoomError,
+    ZoomMissingScope,
+    ZoomNeedsReconnect,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomRejected,
+)
 from ..models import MeetingStatus, ZoomConnection, ZoomMeeting, ZoomMeetingDefaults
 from ..payloads import zoom_time
 from ..tuning import MEETING_PASSWORD_LENGTH, ZOOM_CALL_CLAIM
+from . import host_plans
 from .quota import meeting_write_claim
 
 logger = logging.getLogger(__name__)
@@ -89,8 +102,10 @@ def _class_values(class_session):
     }
 
 
-def meeting_body(*, class_session, defaults, registration):
-    """The POST /users/me/meetings body for a class (API-FACTS 3.1)."""
+def meeting_body(*, class_session, defaults, registration, kind=KIND_MEETING):
+    """The POST /users/me/meetings body for a class (API-FACTS 3.1), or /users/me/webinars' (API-FACTS 9)."""
+    if kind == KIND_WEBINAR:
+        return webinar_body(class_session=class_session, defaults=defaults, registration=registration)
     return {
         "topic": _topic(class_session),
         "type": MEETING_TYPE_SCHEDULED,
@@ -113,17 +128,42 @@ def meeting_body(*, class_session, defaults, registration):
     }
 
 
-def meeting_mark_creating(*, class_session):
+def webinar_body(*, class_session, defaults, registration):
+    """The POST /users/me/webinars body: a scheduled webinar (type 5, the one batch registration takes).
+
+    Attendees join muted and unseen by one another, so the meeting's waiting room and join-before-host
+    settings have no webinar counterpart; recording follows the organization's default.
+    """
+    return {
+        "topic": _topic(class_session),
+        "type": WEBINAR_TYPE_SCHEDULED,
+        "start_time": _zoom_start_time(class_session),
+        "duration": class_session.duration_minutes,
+        "timezone": class_session.timezone,
+        "password": _new_password(),
+        "agenda": (class_session.course.description or "")[:2000],
+        "settings": {
+            "approval_type": APPROVAL_MANUAL if registration else NO_REGISTRATION,
+            "registrants_confirmation_email": False,
+            "registrants_email_notification": False,
+            "auto_recording": "cloud" if defaults.auto_recording_cloud else "none",
+            "practice_session": False,
+        },
+    }
+
+
+def meeting_mark_creating(*, class_session, kind=KIND_MEETING):
     """The class's meeting row, now "creating" unless it is ready (`jobs.meeting_request` queues the create)."""
     meeting, _ = ZoomMeeting.objects.select_for_update().get_or_create(
-        class_session=class_session, defaults={"organization": class_session.organization}
+        class_session=class_session, defaults={"organization": class_session.organization, "kind": kind}
     )
     if meeting.is_ready:
         return meeting
     meeting.status = MeetingStatus.CREATING
+    meeting.kind = kind
     meeting.error = ""
     meeting.retry_at = None
-    meeting.save(update_fields=["status", "error", "retry_at", "updated_at"])
+    meeting.save(update_fields=["status", "kind", "error", "retry_at", "updated_at"])
     return meeting
 
 
@@ -155,7 +195,12 @@ def meeting_create(*, meeting_pk):
             return ZoomMeeting.objects.filter(pk=meeting_pk).first()
         meeting, connection, body, registration = claimed
         meeting_write_claim(connection=connection)
-        created = connection_client(connection=connection).meeting_create(body=body)
+        try:
+            created = connection_client(connection=connection).meeting_create(body=body, kind=meeting.kind)
+        except ZoomRejected as error:
+            if meeting.is_webinar and host_plans.webinar_refusal_record(organization=meeting.organization, error=error):
+                raise ZoomRejected(error.code, host_plans.WEBINAR_PLAN_MISSING_MESSAGE) from error
+            raise
     except ZoomDailyLimitPlanned as error:
         # Not asked of Zoom: the meeting waits for the host's new day (the task runs again then).
         ZoomMeeting.objects.filter(pk=meeting_pk).update(
@@ -203,6 +248,8 @@ def _create_claim(meeting_pk):
     connection = selectors.connection_for_class(class_session=meeting.class_session)
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
         raise ZoomNeedsReconnect(connection=connection)
+    if meeting.is_webinar and not selectors.connection_has_feature(connection=connection, feature=FEATURE_WEBINARS):
+        raise ZoomMissingScope(FEATURE_WEBINARS.missing(connection.scopes))
     registration = connection.account_type == ACCOUNT_TYPE_LICENSED and selectors.connection_has_feature(
         connection=connection, feature=FEATURE_REGISTRANTS
     )
@@ -221,7 +268,9 @@ def _create_claim(meeting_pk):
         meeting.create_claimed_until = now + ZOOM_CALL_CLAIM
         meeting.connection = connection
         meeting.save(update_fields=["create_claimed_until", "connection", "updated_at"])
-    body = meeting_body(class_session=meeting.class_session, defaults=defaults, registration=registration)
+    body = meeting_body(
+        class_session=meeting.class_session, defaults=defaults, registration=registration, kind=meeting.kind
+    )
     return meeting, connection, body, registration
 
 
@@ -250,7 +299,7 @@ def meeting_update_from_class(*, meeting_pk):
     connection = selectors.connection_for_meeting(meeting=meeting)
     client = connection_client(connection=connection)
     try:
-        live = client.meeting_get(meeting_id=meeting.zoom_meeting_id)
+        live = client.meeting_get(meeting_id=meeting.zoom_meeting_id, kind=meeting.kind)
     except ZoomNotFound:
         meeting_mark_deleted_on_zoom(meeting=meeting)
         return meeting
@@ -263,7 +312,7 @@ def meeting_update_from_class(*, meeting_pk):
             body["start_time"] = _zoom_start_time(meeting.class_session)
             body["timezone"] = meeting.class_session.timezone
         meeting_write_claim(connection=connection, message=UPDATE_WAITS_MESSAGE)
-        client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body)
+        client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body, kind=meeting.kind)
     values = _class_values(meeting.class_session)
     ZoomMeeting.objects.filter(pk=meeting.pk).update(
         topic=values["topic"],
@@ -370,7 +419,7 @@ def meeting_push_class_values(*, meeting_pk):
     client = connection_client(connection=connection)
     if body:
         meeting_write_claim(connection=connection, message=UPDATE_WAITS_MESSAGE)
-        client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body)
+        client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body, kind=meeting.kind)
     return meeting_update_from_class(meeting_pk=meeting.pk)
 
 
@@ -404,12 +453,12 @@ def meeting_mark_deleted_on_zoom(*, meeting):
     return meeting
 
 
-def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id, connection_id=None):
-    """Delete a meeting on Zoom by its host (task body); one that is already gone counts as deleted."""
+def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id, kind=KIND_MEETING, connection_id=None):
+    """Delete a meeting (or webinar) on Zoom by its host (task body); one that is already gone counts as deleted."""
     organization = Organization.objects.get(pk=organization_id)
     try:
         connection_client(connection=_deleting_connection(organization, connection_id)).meeting_delete(
-            meeting_id=zoom_meeting_id
+            meeting_id=zoom_meeting_id, kind=kind
         )
     except ZoomNotFound:
         logger.info("zoom meeting was already gone when deleting")
@@ -428,5 +477,19 @@ def meeting_mark_replacing(*, meeting):
 
 def meeting_start_url(*, meeting):
     """A fresh host start URL (never stored: it signs in as the connected Zoom user)."""
-    data = meeting_client(meeting=meeting).meeting_get(meeting_id=meeting.zoom_meeting_id)
+    data = meeting_client(meeting=meeting).meeting_get(meeting_id=meeting.zoom_meeting_id, kind=meeting.kind)
     return data["start_url"]
+
+
+def meeting_kind_converted(*, meeting, kind):
+    """Zoom converted the class's meeting to a webinar or back: its later calls use that kind's endpoints.
+
+    The Zoom ID, join link and registrants stay as Zoom keeps them; only the endpoint family changes.
+    """
+    if meeting.kind == kind:
+        return meeting
+    meeting.kind = kind
+    meeting.meeting_type = WEBINAR_TYPE_SCHEDULED if kind == KIND_WEBINAR else MEETING_TYPE_SCHEDULED
+    meeting.save(update_fields=["kind", "meeting_type", "updated_at"])
+    logger.info("zoom meeting of class %s is now a %s on Zoom", meeting.class_session_id, kind)
+    return meeting

@@ -24,6 +24,7 @@ from ..constants import (
     MEETING_TYPE_SCHEDULED,
     REGISTRANT_ADDS_PER_DAY,
     REGISTRANT_STATUS_BATCH_MAX,
+    WEBINAR_TYPE_SCHEDULED,
 )
 from ..exceptions import ZoomError, ZoomNotFound, ZoomRateLimited, ZoomUnavailable
 from ..models import MeetingStatus, RegistrantStatus, SyncStatus, ZoomMeeting, ZoomRegistrant
@@ -31,6 +32,9 @@ from ..tuning import SYNC_STALE_AFTER, ZOOM_CALL_CLAIM
 from .meetings import meeting_mark_deleted_on_zoom
 
 logger = logging.getLogger(__name__)
+
+# Zoom's batch registration takes a scheduled meeting or a scheduled webinar only (code 303 otherwise).
+BATCH_MEETING_TYPES = (MEETING_TYPE_SCHEDULED, WEBINAR_TYPE_SCHEDULED)
 
 # One writer of a student's registrant at a time (Sync now, the per-student task, a replacement): a writer
 # claims the row under a row lock and commits, calls Zoom with no transaction open, then writes the answer.
@@ -125,14 +129,13 @@ def registrant_sync(*, registration_pk, final_attempt=False):
             return registrant
         if action == APPROVE:
             client.registrants_status_update(
-                meeting_id=meeting.zoom_meeting_id, action="approve", registrants=[{"id": registrant.registrant_id}]
+                meeting_id=meeting.zoom_meeting_id,
+                kind=meeting.kind,
+                action="approve",
+                registrants=[{"id": registrant.registrant_id}],
             )
         else:
-            added = client.registrant_add(
-                meeting_id=meeting.zoom_meeting_id, body={**_person(registration), "auto_approve": True}
-            )
-            registrant.registrant_id = added["registrant_id"]
-            registrant.join_url = added.get("join_url", "")
+            registrant.registrant_id, registrant.join_url = _register_one(client, meeting, registration)
     except ZoomError as error:
         registrant.status = RegistrantStatus.FAILED
         registrant.error = error.user_message
@@ -246,6 +249,7 @@ def registrant_cancel(*, registration_pk):
         try:
             meeting_client(meeting=registrant.meeting).registrants_status_update(
                 meeting_id=registrant.meeting.zoom_meeting_id,
+                kind=registrant.meeting.kind,
                 action="cancel",
                 registrants=[{"id": registrant.registrant_id}],
             )
@@ -324,7 +328,9 @@ def registrants_sync(*, meeting_pk):
         if to_link:
             on_zoom = {
                 (item.get("email") or "").lower(): item
-                for item in client.registrants_list(meeting_id=meeting.zoom_meeting_id, status="approved")
+                for item in client.registrants_list(
+                    meeting_id=meeting.zoom_meeting_id, status="approved", kind=meeting.kind
+                )
             }
             for row in to_link:
                 found = on_zoom.get(row.registration.email.lower())
@@ -339,6 +345,7 @@ def registrants_sync(*, meeting_pk):
                     continue
                 client.registrants_status_update(
                     meeting_id=meeting.zoom_meeting_id,
+                    kind=meeting.kind,
                     action="approve",
                     registrants=[{"id": row.registrant_id} for row in claimed],
                 )
@@ -350,6 +357,7 @@ def registrants_sync(*, meeting_pk):
         for chunk in _chunks(cancelled, REGISTRANT_STATUS_BATCH_MAX):
             client.registrants_status_update(
                 meeting_id=meeting.zoom_meeting_id,
+                kind=meeting.kind,
                 action="cancel",
                 registrants=[{"id": row.registrant_id} for row in chunk],
             )
@@ -398,19 +406,41 @@ def _rows_claim(rows):
     return claimed
 
 
+def _batch_body(meeting, people):
+    """Zoom's batch body: registrants approved at once (a webinar's batch takes no confirmation-email switch)."""
+    body = {"auto_approve": True, "registrants": people}
+    if not meeting.is_webinar:
+        body["registrants_confirmation_email"] = False
+    return body
+
+
+def _register_one(client, meeting, registration):
+    """(registrant_id, join_url) of one student added to the meeting, approved at once.
+
+    A webinar's single-registrant call takes no auto_approve, so one student is a batch of one there.
+    """
+    if meeting.is_webinar:
+        answer = client.registrants_batch_add(
+            meeting_id=meeting.zoom_meeting_id, kind=meeting.kind, body=_batch_body(meeting, [_person(registration)])
+        )
+        item = next(iter(answer.get("registrants") or []), {})
+        return item.get("registrant_id", ""), item.get("join_url", "")
+    added = client.registrant_add(
+        meeting_id=meeting.zoom_meeting_id, body={**_person(registration), "auto_approve": True}
+    )
+    return added["registrant_id"], added.get("join_url", "")
+
+
 def _add_registrants(client, meeting, rows):
-    if meeting.meeting_type == MEETING_TYPE_SCHEDULED:
+    if meeting.meeting_type in BATCH_MEETING_TYPES:
         for chunk in _chunks(rows, BATCH_REGISTRANTS_MAX):
             claimed = _rows_claim(chunk)
             if not claimed:
                 continue
             answer = client.registrants_batch_add(
                 meeting_id=meeting.zoom_meeting_id,
-                body={
-                    "auto_approve": True,
-                    "registrants_confirmation_email": False,
-                    "registrants": [_person(row.registration) for row in claimed],
-                },
+                kind=meeting.kind,
+                body=_batch_body(meeting, [_person(row.registration) for row in claimed]),
             )
             by_email = {(item.get("email") or "").lower(): item for item in answer.get("registrants", [])}
             for row in claimed:

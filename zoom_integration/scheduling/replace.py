@@ -33,7 +33,9 @@ def meeting_replace(*, meeting_pk):
         raise
     if old_zoom_meeting_id:
         try:
-            connection_client(connection=old_connection).meeting_delete(meeting_id=old_zoom_meeting_id)
+            connection_client(connection=old_connection).meeting_delete(
+                meeting_id=old_zoom_meeting_id, kind=meeting.kind
+            )
         except ZoomNotFound:
             logger.info("the replaced zoom meeting was already gone")
     # Students are emailed their new links with an invite that must replace the one they hold.

@@ -32,6 +32,14 @@ ALL_SCOPES = (
     "meeting:read:list_poll_results"
 )
 
+# What a connection granted the webinar feature holds on top (FEATURE_WEBINARS).
+WEBINAR_SCOPES = (
+    "user:read:settings webinar:write:webinar webinar:read:webinar webinar:update:webinar webinar:delete:webinar "
+    "webinar:write:registrant webinar:write:batch_registrants webinar:read:list_registrants "
+    "webinar:update:registrant_status webinar:write:poll webinar:read:list_polls webinar:delete:poll "
+    "webinar:read:list_past_polls webinar:read:list_past_participants"
+)
+
 
 def fixture_json(name):
     return json.loads((FIXTURES / name).read_text())
@@ -87,6 +95,13 @@ def no_backoff_sleep(monkeypatch):
     waits = []
     monkeypatch.setattr(ZoomClient, "sleep", staticmethod(waits.append))
     return waits
+
+
+@pytest.fixture
+def meeting_kind():
+    """The kind of a class's Zoom meeting in zoom_events' fixtures; a module running its scenarios for webinars
+    too overrides it with a parametrized fixture."""
+    return "meeting"
 
 
 @pytest.fixture

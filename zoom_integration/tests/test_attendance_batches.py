@@ -175,13 +175,23 @@ def test_an_event_the_batch_cannot_apply_fails_alone_and_the_rest_are_applied(
     events = visits(zoom, zoom_meeting_id=85000000001, students=3)
     poison = events[failing_number]["payload"]["object"]["participant"]["user_id"]
     original = attendance_services.presence_signals_record
+    original_classes = attendance_services.presence_signals_record_classes
+
+    def poisoned(signals):
+        return any(signal["participant_key"] == poison and signal["kind"] == "join" for signal in signals)
 
     def refusing(*, class_session, signals):
-        if any(signal["participant_key"] == poison and signal["kind"] == "join" for signal in signals):
+        if poisoned(signals):
             raise RuntimeError("the database refused this one")
         return original(class_session=class_session, signals=signals)
 
+    def refusing_classes(*, batches):
+        if any(poisoned(signals) for _, signals in batches):
+            raise RuntimeError("the database refused this one")
+        return original_classes(batches=batches)
+
     monkeypatch.setattr(attendance_services, "presence_signals_record", refusing)
+    monkeypatch.setattr(attendance_services, "presence_signals_record_classes", refusing_classes)
     stored(*events)
 
     drained()

@@ -15,7 +15,7 @@ from attendance.selectors import MeetingRun
 from zoom_integration.attendance_bridge.sync import attendance_reconcile
 from zoom_integration.models import WebhookEvent
 
-from .conftest import ALL_SCOPES, API, calls_to, fixture_json
+from .conftest import ALL_SCOPES, API, WEBINAR_SCOPES, calls_to, fixture_json
 from .factories import ZoomConnectionFactory
 from .zoom_events import (  # noqa: F401  (fixtures)
     RUN_1,
@@ -30,6 +30,17 @@ from .zoom_events import (  # noqa: F401  (fixtures)
 )
 
 ADA_REGISTRANT = "kLmN0pQrStUvWx-Ada"
+
+
+@pytest.fixture(params=["meeting", "webinar"])
+def meeting_kind(request):
+    """Every scenario here runs for a class's Zoom meeting and for its Zoom webinar (webinar.* events)."""
+    return request.param
+
+
+def past_path(kind):
+    """Zoom's past-instance endpoints of that kind."""
+    return "past_webinars" if kind == "webinar" else "past_meetings"
 
 
 def ada_joins(zoom, moment, *, user_id=16778240, uuid=RUN_1):
@@ -309,7 +320,7 @@ def test_one_event_costs_the_same_queries_in_a_class_of_5_or_of_300(organization
 
 DOUBLE_SLASH_UUID = "/Kz9pQ//rT0aBcDeFgHiJw=="
 ENCODED_UUID = "%252FKz9pQ%252F%252FrT0aBcDeFgHiJw%253D%253D"
-REPORT_URL = f"{API}/past_meetings/{ENCODED_UUID}/participants"
+REPORT_PATH = f"{ENCODED_UUID}/participants"
 
 
 def report_row(*, user_id, name, email, joined, left, registrant_id=None, status="in_meeting"):
@@ -331,8 +342,9 @@ def report_row(*, user_id, name, email, joined, left, registrant_id=None, status
 
 
 @pytest.fixture
-def reconciling_class(organization):
-    connection, class_session, meeting = class_with_meeting(organization=organization, scopes=ALL_SCOPES.split())
+def reconciling_class(organization, meeting_kind):
+    scopes = ALL_SCOPES.split() + WEBINAR_SCOPES.split()
+    connection, class_session, meeting = class_with_meeting(organization=organization, scopes=scopes, kind=meeting_kind)
     pre_registered(
         meeting, registrant_id=ADA_REGISTRANT, first_name="Ada", last_name="Lovelace", email="ada@example.com"
     )
@@ -343,14 +355,16 @@ def reconciling_class(organization):
         "class_session": class_session,
         "meeting": meeting,
         "grace": grace,
-        "zoom": ZoomEvents(connection=connection, zoom_meeting_id=meeting.zoom_meeting_id),
+        "zoom": ZoomEvents(connection=connection, zoom_meeting_id=meeting.zoom_meeting_id, kind=meeting_kind),
+        "report_url": f"{API}/{past_path(meeting_kind)}/{REPORT_PATH}",
+        "past_path": past_path(meeting_kind),
     }
 
 
 def test_after_the_meeting_zoom_participant_report_fills_in_what_webhooks_missed(reconciling_class, deliver, zoom):
     events = reconciling_class["zoom"]
     zoom.get(
-        REPORT_URL,
+        reconciling_class["report_url"],
         json={
             "page_count": 2,
             "page_size": 300,
@@ -377,7 +391,7 @@ def test_after_the_meeting_zoom_participant_report_fills_in_what_webhooks_missed
         },
     )
     zoom.get(
-        REPORT_URL,
+        reconciling_class["report_url"],
         json={
             "page_count": 2,
             "page_size": 300,
@@ -403,10 +417,11 @@ def test_after_the_meeting_zoom_participant_report_fills_in_what_webhooks_missed
         events.ended(uuid=DOUBLE_SLASH_UUID, start=at(17, 0), end=at(18, 30)),
     )
 
-    calls = calls_to(zoom, REPORT_URL)
+    calls = calls_to(zoom, reconciling_class["report_url"])
     assert [call.request.path_url for call in calls] == [
-        f"/v2/past_meetings/{ENCODED_UUID}/participants?page_size=300",
-        f"/v2/past_meetings/{ENCODED_UUID}/participants?page_size=300&next_page_token=Tva2CuIdTgsv8wAnhyAdU3m06Y2HuLQtlh3",
+        f"/v2/{reconciling_class['past_path']}/{ENCODED_UUID}/participants?page_size=300",
+        f"/v2/{reconciling_class['past_path']}/{ENCODED_UUID}/participants?page_size=300"
+        "&next_page_token=Tva2CuIdTgsv8wAnhyAdU3m06Y2HuLQtlh3",
     ]
     attendance, rows = report(reconciling_class["class_session"])
     ada, grace = rows["ada@example.com"], rows["grace@example.com"]
@@ -441,7 +456,7 @@ def test_reconciliation_asks_zoom_nothing_without_the_attendance_scopes(zoom_cla
 def test_reconciliation_of_a_meeting_zoom_no_longer_has_records_nothing(reconciling_class, zoom, caplog):
     caplog.set_level(logging.INFO, logger="zoom_integration")
     zoom.get(
-        f"{API}/past_meetings/{RUN_1.replace('=', '%3D')}/participants",
+        f"{API}/{reconciling_class['past_path']}/{RUN_1.replace('=', '%3D')}/participants",
         status=404,
         json={"code": 3001, "message": "Meeting does not exist: hwkAADUySwyG3GyUkqc0vA==."},
     )

@@ -16,6 +16,7 @@ UUID_NEEDING_DOUBLE_ENCODING = "/Kz9pQ//abc+def=="
 
 CALLS = [
     ("users_me", {}),
+    ("users_me_settings", {}),
     (
         "meeting_create",
         {
@@ -83,6 +84,34 @@ CALLS = [
 ]
 
 
+WEBINAR_CREATE_BODY = {
+    "topic": "CAPM info session",
+    "type": 5,
+    "start_time": "2031-03-04T17:30:00Z",
+    "duration": 60,
+    "timezone": "Europe/Berlin",
+    "password": "Ab12Cd34",
+    "agenda": "What the course covers",
+    "settings": {
+        "approval_type": 1,
+        "registrants_confirmation_email": False,
+        "registrants_email_notification": False,
+        "auto_recording": "cloud",
+        "practice_session": False,
+    },
+}
+
+# The same calls for a webinar class: every one that has a webinar endpoint (summaries and recordings are shared).
+WEBINAR_CALLS = [
+    (
+        name,
+        {**arguments, "kind": "webinar", **({"body": WEBINAR_CREATE_BODY} if name == "meeting_create" else {})},
+    )
+    for name, arguments in CALLS
+    if "meeting_id" in arguments or name in ("meeting_create", "past_meeting_participants", "past_meeting_poll_results")
+]
+
+
 @pytest.fixture
 def client():
     return ZoomClient(tokens=StaticToken("zat-openapi-check"))
@@ -94,7 +123,11 @@ def _answer_everything(mock):
         mock.add(method, everything, json={"registrants": [], "participants": [], "polls": []}, status=200)
 
 
-@pytest.mark.parametrize("method,arguments", CALLS, ids=[name for name, _ in CALLS])
+@pytest.mark.parametrize(
+    "method,arguments",
+    CALLS + WEBINAR_CALLS,
+    ids=[name for name, _ in CALLS] + [f"webinar-{name}" for name, _ in WEBINAR_CALLS],
+)
 def test_every_client_request_is_an_operation_of_zooms_api(client, method, arguments):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         _answer_everything(mock)
@@ -102,6 +135,20 @@ def test_every_client_request_is_an_operation_of_zooms_api(client, method, argum
         if hasattr(result, "__next__"):
             list(result)
         assert len(mock.calls) == 1
+        assert_matches_zoom_openapi(mock.calls[0].request)
+        if arguments.get("kind") == "webinar":
+            assert "webinar" in mock.calls[0].request.url, "a webinar's call goes to Zoom's webinar endpoints"
+
+
+def test_a_webinar_batch_body_without_the_meeting_only_switch_is_valid(client):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        _answer_everything(mock)
+        client.registrants_batch_add(
+            meeting_id=MEETING_ID,
+            kind="webinar",
+            body={"auto_approve": True, "registrants": [{"email": "ada@example.com", "first_name": "Ada"}]},
+        )
+        assert mock.calls[0].request.url.endswith(f"/webinars/{MEETING_ID}/batch_registrants")
         assert_matches_zoom_openapi(mock.calls[0].request)
 
 

@@ -39,14 +39,20 @@ def epoch_ms(moment):
 
 
 class ZoomEvents:
-    """Builds webhook bodies about one meeting of one connected Zoom user."""
+    """Builds webhook bodies about one meeting (or webinar) of one connected Zoom user.
 
-    def __init__(self, *, connection, zoom_meeting_id):
+    A webinar's events are its meeting's, named webinar.* with the webinar's type (5): the same shape.
+    """
+
+    def __init__(self, *, connection, zoom_meeting_id, kind="meeting"):
         self.connection = connection
         self.zoom_meeting_id = zoom_meeting_id
+        self.kind = kind
 
     def _envelope(self, sample, event_ts):
         body = copy.deepcopy(fixture_json(sample))
+        if self.kind == "webinar":
+            body["event"] = body["event"].replace("meeting.", "webinar.", 1)
         body["payload"]["account_id"] = self.connection.zoom_account_id
         body["payload"].pop("operator", None)
         body["payload"].pop("operator_id", None)
@@ -54,7 +60,7 @@ class ZoomEvents:
         zoom_object["id"] = str(self.zoom_meeting_id)
         zoom_object["host_id"] = self.connection.zoom_user_id
         zoom_object["topic"] = "PMP Exam Prep: Week 3"
-        zoom_object["type"] = 2
+        zoom_object["type"] = 5 if self.kind == "webinar" else 2
         zoom_object["duration"] = 90
         zoom_object["timezone"] = "Europe/Berlin"
         if event_ts is not None:
@@ -132,8 +138,10 @@ def deliver(client, django_capture_on_commit_callbacks):
     return post
 
 
-def class_with_meeting(*, organization, connection=None, scopes=None, zoom_meeting_id=ZOOM_MEETING_ID, **class_values):
-    """A connected organization's 90-minute class on STARTS_AT with its ready Zoom meeting."""
+def class_with_meeting(
+    *, organization, connection=None, scopes=None, zoom_meeting_id=ZOOM_MEETING_ID, kind="meeting", **class_values
+):
+    """A connected organization's 90-minute class on STARTS_AT with its ready Zoom meeting (or webinar)."""
     if connection is None:
         connection = ZoomConnectionFactory(organization=organization, **({"scopes": scopes} if scopes else {}))
     class_session = ClassSessionFactory(
@@ -145,6 +153,8 @@ def class_with_meeting(*, organization, connection=None, scopes=None, zoom_meeti
         status="ready",
         zoom_meeting_id=zoom_meeting_id,
         zoom_uuid=RUN_1,
+        kind=kind,
+        meeting_type=5 if kind == "webinar" else 2,
         host_id=connection.zoom_user_id,
         topic="PMP Exam Prep: Week 3",
         start_time=STARTS_AT,
@@ -176,9 +186,9 @@ def report(class_session):
 
 
 @pytest.fixture
-def zoom_class(organization):
+def zoom_class(organization, meeting_kind):
     """The class, its meeting, Ada (pre-registered) and Grace (registered, no Zoom registrant)."""
-    connection, class_session, meeting = class_with_meeting(organization=organization)
+    connection, class_session, meeting = class_with_meeting(organization=organization, kind=meeting_kind)
     ada = pre_registered(
         meeting, registrant_id="kLmN0pQrStUvWx-Ada", first_name="Ada", last_name="Lovelace", email="ada@example.com"
     )
@@ -191,5 +201,5 @@ def zoom_class(organization):
         "meeting": meeting,
         "ada": ada,
         "grace": grace,
-        "zoom": ZoomEvents(connection=connection, zoom_meeting_id=meeting.zoom_meeting_id),
+        "zoom": ZoomEvents(connection=connection, zoom_meeting_id=meeting.zoom_meeting_id, kind=meeting_kind),
     }

@@ -22,7 +22,7 @@ def meetings_hosted_by_their_organizations_connection(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("orgs", "0002_timezone_any_known_zone"),
-        ("zoom_integration", "0009_zoom_poll_attendance_check"),
+        ("zoom_integration", "0010_webinars"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
