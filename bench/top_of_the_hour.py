@@ -92,11 +92,13 @@ def classes_prepare():
 
 def hour_build(*, starts_at, classes, rng, run):
     """Every meeting starts at the hour; each student joins within the minute, most drop out and come back."""
+    from zoom_integration.connection.selectors import connection_for_meeting
+
     hour = Hour()
     timeline = []
     participant_number = 16778240 + run * 1_000_000
-    for organization, _, meeting, registrants in classes:
-        account_id = organization.zoom_connection.zoom_account_id
+    for _, _, meeting, registrants in classes:
+        account_id = connection_for_meeting(meeting=meeting).zoom_account_id
         uuid = f"run{run}-{meeting.zoom_uuid}"
         meeting_object = {
             "id": str(meeting.zoom_meeting_id),

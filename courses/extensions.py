@@ -100,8 +100,9 @@ online_hosting_notes = _Registry("online_hosting_notes")
 # hooks(*, registration, event) run after commit; event is "confirmed" or "cancelled".
 registration_hooks = _Registry("registration_hooks")
 
-# provider(*, organization, class_session, starts_at, ends_at, virtual, options) -> [message]: reasons a class at
-# that time collides with another (for example one Zoom host running two meetings at once); the form warns first.
+# provider(*, organization, class_session, starts_at, ends_at, virtual, trainer, options) -> [message]: reasons a
+# class at that time collides with another (for example one Zoom host running two meetings at once); the form warns
+# first. `trainer` is the user chosen to teach it (None when the form has no trainer).
 schedule_conflict_checkers = _Registry("schedule_conflict_checkers")
 
 # provider(*, class_session) -> list[(label, value)]: questions to ask before cancelling/deleting

@@ -165,6 +165,7 @@ class ClassSessionForm(ClassExtensionsMixin, forms.Form):
             starts_at=cleaned["starts_at"],
             ends_at=cleaned["starts_at"] + timedelta(minutes=cleaned["duration_minutes"]),
             virtual=cleaned.get("delivery_mode") == DeliveryMode.VIRTUAL,
+            trainer=cleaned.get("trainer"),
             options={name: cleaned.get(name) for name in self.extension_field_names},
         )
         if conflicts:

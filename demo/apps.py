@@ -11,8 +11,9 @@ class DemoConfig(AppConfig):
 
         from .bookings_loader import bookings_demo_load
         from .evidence_loader import evidence_demo_load
-        from .loaders import zoom_demo_load
+        from .loaders import hosts_demo_load, zoom_demo_load
 
         extensions.demo_data_loaders.register(zoom_demo_load)
+        extensions.demo_data_loaders.register(hosts_demo_load)
         extensions.demo_data_loaders.register(evidence_demo_load)
         extensions.demo_data_loaders.register(bookings_demo_load)

@@ -31,6 +31,8 @@ from zoom_simulator import services as simulator
 from zoom_simulator.models import Meeting as SimulatedMeeting
 
 DEMO_ZOOM_EMAIL = "dana.host@demo-training.example"
+DEMO_TRAINER_ZOOM_EMAIL = "theo.trainer@demo-training.example"
+SECOND_HOST_CLASS_TITLE = "Agile Practice Lab (hosted on Theo's own Zoom)"
 INFO_COURSE_TITLE = "Free information sessions"
 INFO_SESSION_TITLE = "Is the PMP for you? Free information session"
 INFO_SESSION_PROSPECTS = [
@@ -74,7 +76,7 @@ def site_served():
 
 
 def zoom_demo_load(*, organization, stdout):
-    if not settings.ZOOM_SIMULATOR or ZoomConnection.objects.filter(organization=organization).exists():
+    if not settings.ZOOM_SIMULATOR or ZoomConnection.objects.filter(organization=organization, user=None).exists():
         return
     owner = Membership.objects.filter(organization=organization, role="owner").select_related("user").first().user
     # The demo's own emails (confirmations with join links) would only flood the console.
@@ -102,6 +104,55 @@ def _connect(organization, owner):
         redirect_uri=f"{settings.SITE_URL}/settings/zoom/callback/",
     )
     services.connection_connect_with_code(organization=organization, user=owner, code=code)
+
+
+def hosts_demo_load(*, organization, stdout):
+    """A second host: the demo trainer connects their own simulated Zoom and teaches a class at the same time
+    as the owner's upcoming one, on their own meeting."""
+    trainer_membership = (
+        Membership.objects.filter(organization=organization, role="trainer").select_related("user").first()
+    )
+    if not settings.ZOOM_SIMULATOR or trainer_membership is None:
+        return
+    trainer = trainer_membership.user
+    if ZoomConnection.objects.filter(organization=organization, user=trainer).exists():
+        return
+    owners_class = (
+        ClassSession.objects.filter(
+            organization=organization,
+            delivery_mode="virtual",
+            series__isnull=True,
+            starts_at__gt=timezone.now(),
+            course__title="PMP Exam Prep",
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if owners_class is None:
+        return
+    with site_served(), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        zoom_user = simulator.user_get_or_create(email=DEMO_TRAINER_ZOOM_EMAIL, first_name="Theo", last_name="Trainer")
+        code = simulator.authorization_code_issue(
+            user=zoom_user,
+            client_id=settings.ZOOM_CLIENT_ID,
+            redirect_uri=f"{settings.SITE_URL}/settings/zoom/callback/",
+        )
+        services.connection_connect_with_code(organization=organization, user=trainer, code=code, host=trainer)
+        class_session = course_services.class_session_create(
+            course=owners_class.course,
+            title=SECOND_HOST_CLASS_TITLE,
+            starts_at=owners_class.starts_at,
+            duration_minutes=owners_class.duration_minutes,
+            timezone_name=owners_class.timezone,
+            delivery_mode="virtual",
+            capacity=20,
+            trainer=trainer,
+        )
+        meeting = _meeting_for(class_session)
+    stdout.write(
+        f"Demo trainer {trainer.email} hosts “{class_session.title}” on their own simulated Zoom "
+        f"{DEMO_TRAINER_ZOOM_EMAIL} (meeting {meeting.zoom_meeting_id}), at the same time as “{owners_class.title}”."
+    )
 
 
 def _meeting_for(class_session, kind=KIND_MEETING):

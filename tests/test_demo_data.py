@@ -40,10 +40,17 @@ def test_demo_data_shows_every_feature_and_loads_once(free_site):
     output = run("load_demo_data")
     assert "owner@demo.cohortstudio.io" in output and "connected to the Zoom simulator" in output
     organization = Organization.objects.get(slug="demo-training-co")
-    assert ZoomConnection.objects.get(organization=organization).status == "connected"
-    upcoming, past = ClassSession.objects.filter(
-        organization=organization, delivery_mode="virtual", course__title="PMP Exam Prep"
-    ).order_by("-starts_at")
+    assert ZoomConnection.objects.get(organization=organization, user=None).status == "connected"
+    # A second host: the demo trainer's own Zoom hosts a class at the same time as the owner's upcoming one.
+    trainers = ZoomConnection.objects.get(organization=organization, user__email="trainer@demo.cohortstudio.io")
+    second = ZoomMeeting.objects.get(class_session__title__startswith="Agile Practice Lab")
+    assert trainers.status == "connected" and second.is_ready and second.connection == trainers
+    assert "trainer@demo.cohortstudio.io hosts" in output
+    upcoming, past = (
+        ClassSession.objects.filter(organization=organization, delivery_mode="virtual", course__title="PMP Exam Prep")
+        .exclude(title__startswith="Agile Practice Lab")
+        .order_by("-starts_at")
+    )
     assert ZoomMeeting.objects.get(class_session=upcoming).is_ready
     assert ZoomRegistrant.objects.filter(meeting__class_session=upcoming, status="synced").count() == 25
     assert AttendanceRecord.objects.filter(class_session=past).exclude(seconds_present=0).count() >= 15

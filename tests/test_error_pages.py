@@ -11,7 +11,7 @@ def _in_layout(html):
 
 @pytest.mark.django_db
 def test_trainer_on_an_owner_only_page_sees_why_and_a_way_back(trainer_client):
-    response = trainer_client.get("/settings/zoom/")
+    response = trainer_client.get("/settings/zoom/disconnect/")
     html = response.content.decode()
     assert response.status_code == 403
     assert "Only organization owners can open this page." in html

@@ -24,6 +24,7 @@ from tests.factories import (
     RegistrationFactory,
 )
 from zoom_integration.models import ZoomMeeting, ZoomRecordingFile, ZoomSummary
+from zoom_integration.tests.factories import ZoomConnectionFactory
 
 # Views whose ids are not org-scoped objects (tokens are their own credential).
 PUBLIC_OR_SELF_SCOPED = {"portal:registration_cancel"}
@@ -59,8 +60,13 @@ def foreign_objects(other_organization):
     invitation = Invitation.objects.create(
         organization=other_organization, email="invitee@example.com", expires_at=timezone.now() + timedelta(days=1)
     )
+    zoom_connection = ZoomConnectionFactory(organization=other_organization, user=membership.user)
     zoom_meeting = ZoomMeeting.objects.create(
-        organization=other_organization, class_session=class_session, status="ready", zoom_meeting_id=85746065432
+        organization=other_organization,
+        class_session=class_session,
+        status="ready",
+        zoom_meeting_id=85746065432,
+        connection=zoom_connection,
     )
     zoom_summary = ZoomSummary.objects.create(
         organization=other_organization, meeting=zoom_meeting, meeting_uuid="Instance==", fetched_at=timezone.now()
@@ -102,6 +108,7 @@ def foreign_objects(other_organization):
         "membership_id": membership.pk,
         "summary_id": zoom_summary.pk,
         "recording_id": zoom_recording.pk,
+        "connection_id": zoom_connection.pk,
     }
 
 
@@ -145,3 +152,19 @@ def test_portal_cancel_of_someone_elses_registration_gives_404(client, registrat
     assert response.status_code == 404
     registration.refresh_from_db()
     assert registration.is_confirmed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_trainer_cannot_see_or_disconnect_another_trainers_zoom(trainer_client, organization, method):
+    colleague = MembershipFactory(organization=organization, role="trainer").user
+    theirs = ZoomConnectionFactory(organization=organization, user=colleague)
+    organizations = ZoomConnectionFactory(organization=organization)
+
+    for connection in (theirs, organizations):
+        response = getattr(trainer_client, method)(f"/settings/zoom/connections/{connection.pk}/disconnect/")
+        assert response.status_code == 404
+        connection.refresh_from_db()
+        assert connection.status == "connected" and connection.has_tokens
+    page = trainer_client.get("/settings/zoom/mine/").content.decode()
+    assert theirs.zoom_email not in page and organizations.zoom_email not in page

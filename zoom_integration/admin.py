@@ -18,11 +18,12 @@ from .models import (
 
 @admin.register(ZoomConnection)
 class ZoomConnectionAdmin(admin.ModelAdmin):
-    list_display = ["organization", "zoom_email", "status", "connected_at", "expires_at", "last_webhook_at"]
+    list_display = ["organization", "user", "zoom_email", "status", "connected_at", "expires_at", "last_webhook_at"]
     list_filter = ["status"]
     search_fields = ["organization__name", "zoom_email", "zoom_user_id", "zoom_account_id"]
     fields = [
         "organization",
+        "user",
         "status",
         "zoom_email",
         "zoom_user_id",

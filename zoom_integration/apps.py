@@ -22,3 +22,5 @@ class ZoomIntegrationConfig(AppConfig):
             health_checks.append(webhook_backlog_check)
         if not any(item["key"] == "zoom" for item in extensions.settings_menu):
             extensions.settings_menu.append({"key": "zoom", "label": "Zoom", "url_name": "zoom:settings"})
+        if not any(item["key"] == "my_zoom" for item in extensions.main_menu):
+            extensions.main_menu.append({"key": "my_zoom", "label": "My Zoom", "url_name": "zoom:mine"})

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from courses import extensions
 from courses.extensions import JoinInfo, Panel
@@ -9,7 +10,7 @@ from courses.extensions import JoinInfo, Panel
 from . import jobs, selectors
 from .connection import selectors as connection_selectors
 from .constants import FEATURE_MEETINGS, KIND_MEETING, KIND_WEBINAR
-from .models import MeetingKind, MeetingStatus, ZoomMeeting, ZoomRegistrant
+from .models import ConnectionStatus, MeetingKind, MeetingStatus, ZoomMeeting, ZoomRegistrant
 from .scheduling import host_plans, registrants
 
 CREATE_MEETING_FIELD = extensions.ONLINE_MEETING_CREATE
@@ -19,20 +20,38 @@ SCHEDULE_CHANGES = {"title", "starts_at", "duration_minutes", "timezone"}
 
 
 def class_form_fields(*, organization, class_session):
-    """**Create Zoom meeting** on the class form, for connected organizations and classes without one."""
-    connection = connection_selectors.connection_of(organization=organization)
-    if not connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
+    """**Create Zoom meeting** on the class form, when a Zoom host is connected and the class has no meeting.
+
+    The meeting is made on the class's host: its trainer's own Zoom when they connected one, else the
+    organization's.
+    """
+    hosts = [
+        connection
+        for connection in connection_selectors.connections_of(organization=organization)
+        if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS)
+    ]
+    if not hosts:
         return {}
     if class_session is not None and ZoomMeeting.objects.filter(class_session=class_session).exists():
         return {}
+    organizations = next((connection for connection in hosts if connection.user_id is None), None)
+    where = (
+        f"on the trainer's own Zoom when they connected one, else under {organizations.zoom_email}"
+        if organizations is not None
+        else "on the trainer's own Zoom (the organization's Zoom is not connected)"
+    )
     return {
         CREATE_MEETING_FIELD: forms.BooleanField(
             label="Create Zoom meeting",
             required=False,
-            help_text=f"Creates the meeting under {connection.zoom_email}; students get their own join link.",
+            help_text=f"Creates the meeting {where}; students get their own join link.",
             widget=forms.CheckboxInput(attrs={"data-virtual-only": "true"}),
         ),
-        MEETING_KIND_FIELD: _kind_field(connection),
+        MEETING_KIND_FIELD: _kind_field(
+            connection_selectors.connection_for_class(class_session=class_session)
+            if class_session is not None
+            else organizations or hosts[0]
+        ),
     }
 
 
@@ -67,26 +86,42 @@ def _kind_field(connection):
 def class_session_hook(*, class_session, event, changes, options):
     if event in ("created", "updated") and options.get(CREATE_MEETING_FIELD) and class_session.is_virtual:
         # A service may ask for a meeting without knowing whether Zoom is connected (a booked session is).
-        connection = connection_selectors.connection_of(organization=class_session.organization)
+        connection = connection_selectors.connection_for_class(class_session=class_session)
         if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
             jobs.meeting_request(class_session=class_session, kind=options.get(MEETING_KIND_FIELD) or KIND_MEETING)
         return
-    meeting = ZoomMeeting.objects.filter(class_session=class_session).first()
+    meeting = ZoomMeeting.objects.filter(class_session=class_session).select_related("connection").first()
     if meeting is None or not meeting.is_ready:
         return
-    if event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
+    if event == "updated" and "trainer" in changes and _moves_to_another_host(class_session, meeting):
+        # A meeting belongs to its host's Zoom: the class gets a new one there, as New meeting ID does.
+        jobs.meeting_replace(meeting=meeting)
+    elif event == "updated" and SCHEDULE_CHANGES & set(changes) and not options.get("from_zoom"):
         jobs.meeting_update(meeting=meeting)
     elif event in ("cancelled", "deleting") and options.get(DELETE_MEETING_OPTION):
         if meeting.is_occurrence:
             jobs.occurrence_delete(meeting=meeting)  # the series' other classes keep the meeting
         else:
-            jobs.meeting_delete(
-                organization_id=meeting.organization_id, zoom_meeting_id=meeting.zoom_meeting_id, kind=meeting.kind
-            )
+            jobs.meeting_delete(meeting=meeting)
 
 
-def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options):
-    """The connected Zoom user hosts every meeting: two at once would collide at class time."""
+def _moves_to_another_host(class_session, meeting):
+    """The class's new trainer has their own connected Zoom (or left one): its meeting should move there."""
+    if meeting.is_occurrence:
+        return False  # the recurring meeting is the whole series', on its host
+    host = connection_selectors.connection_for_class(class_session=class_session)
+    if not connection_selectors.connection_has_feature(connection=host, feature=FEATURE_MEETINGS):
+        return False
+    current = (
+        meeting.connection
+        if meeting.connection_id
+        else connection_selectors.connection_of(organization=class_session.organization)
+    )
+    return current is None or current.pk != host.pk
+
+
+def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtual, options, trainer=None):
+    """One Zoom host runs one meeting at a time: two classes of the same host at once would collide."""
     if not virtual:
         return []
     on_zoom = options.get(CREATE_MEETING_FIELD) or (
@@ -94,8 +129,21 @@ def schedule_conflicts(*, organization, class_session, starts_at, ends_at, virtu
     )
     if not on_zoom:
         return []
+    trainer_id = trainer.pk if trainer is not None else (class_session.trainer_id if class_session else None)
+    host = connection_selectors.connection_for_trainer(organization_id=organization.pk, trainer_id=trainer_id)
+    if host is None:
+        return []
+    same_host = Q(connection=host)
+    if host.user_id is not None:
+        same_host |= Q(connection__isnull=True, class_session__trainer_id=host.user_id)
+    else:  # meetings not made yet go to the organization's host unless their trainer has their own
+        same_host |= Q(connection__isnull=True) & ~Q(
+            class_session__trainer__zoom_connections__organization=organization,
+            class_session__trainer__zoom_connections__status=ConnectionStatus.CONNECTED,
+        )
     others = (
         ZoomMeeting.objects.filter(
+            same_host,
             organization=organization,
             status__in=[MeetingStatus.READY, MeetingStatus.CREATING],
             class_session__status="scheduled",
@@ -204,7 +252,9 @@ def zoom_panel(*, request, class_session):
 
 def online_hosting_note(*, organization, teacher):
     """For pages that make meetings on their own (booked sessions): under which Zoom user, or why none yet."""
-    connection = connection_selectors.connection_of(organization=organization)
+    connection = connection_selectors.connection_for_trainer(
+        organization_id=organization.pk, trainer_id=getattr(teacher, "pk", None)
+    )
     if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
         return f"Each booked time gets its own Zoom meeting with a passcode, hosted by {connection.zoom_email}."
     return (

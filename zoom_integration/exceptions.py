@@ -29,6 +29,22 @@ class ZoomNeedsReconnect(ZoomError):
         "An organization owner can reconnect it in Settings → Zoom."
     )
 
+    def __init__(self, message=None, *, connection=None):
+        if message is None and connection is not None and connection.user_id is not None:
+            message = reconnect_needed_message(connection)
+        super().__init__(message)
+
+
+def reconnect_needed_message(connection):
+    """Who must reconnect a lapsed connection: a trainer's own Zoom is theirs to reconnect."""
+    if connection.user_id is None:
+        return ZoomNeedsReconnect.default_message
+    return (
+        f"Reconnect needed: this class is hosted on {connection.zoom_email or 'the'} Zoom account of "
+        f"{connection.user.email}, whose connection has lapsed. {connection.user.email} can reconnect it in "
+        "Settings → Zoom."
+    )
+
 
 class ZoomMissingScope(ZoomError):
     """Zoom answered 401 code 4700: the grant lacks a scope this call needs."""
@@ -92,6 +108,17 @@ class ZoomNotFound(ZoomError):
 
 class ZoomAuthorizationFailed(ZoomError):
     """Connecting failed: consent refused, state invalid, or the code exchange was refused."""
+
+
+class ZoomAccountInUseHere(ZoomError):
+    """The Zoom user already hosts for another connection of this organization."""
+
+    def __init__(self, *, zoom_email, whose):
+        super().__init__(
+            f"The Zoom account {zoom_email} is already connected here as {whose}, and a Zoom account can host "
+            "for one connection at a time. It stays connected there. Sign in to Zoom as another user to connect "
+            "a different Zoom account."
+        )
 
 
 class ZoomAccountInUse(ZoomError):

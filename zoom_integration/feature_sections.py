@@ -46,13 +46,11 @@ def _may_ask_zoom(request, class_session, problem):
 def polls_section(*, request, class_session, meeting):
     if not meeting.is_ready:
         return None
-    problem = feature_missing_message(organization=class_session.organization, feature=FEATURE_POLLS, request=request)
+    problem = feature_missing_message(meeting=meeting, feature=FEATURE_POLLS)
     context = {
         "form": getattr(request, REQUEST_POLL_FORM, None) or PollForm(),
         "problem": problem,
-        "results_problem": feature_missing_message(
-            organization=class_session.organization, feature=FEATURE_POLL_RESULTS, request=request
-        ),
+        "results_problem": feature_missing_message(meeting=meeting, feature=FEATURE_POLL_RESULTS),
         "polls": [],
         "error": "",
     }
@@ -65,9 +63,7 @@ def polls_section(*, request, class_session, meeting):
 
 
 def summary_section(*, request, class_session, meeting):
-    problem = feature_missing_message(
-        organization=class_session.organization, feature=FEATURE_SUMMARIES, request=request
-    )
+    problem = feature_missing_message(meeting=meeting, feature=FEATURE_SUMMARIES)
     held = list(summaries.summaries_held(meeting=meeting))
     notice = ""
     # Once a summary was deleted here, Zoom's answer is its Trash copy: new ones come by event or Refresh.
@@ -93,9 +89,7 @@ def summary_section(*, request, class_session, meeting):
 
 
 def recordings_section(*, request, class_session, meeting):
-    problem = feature_missing_message(
-        organization=class_session.organization, feature=FEATURE_RECORDINGS, request=request
-    )
+    problem = feature_missing_message(meeting=meeting, feature=FEATURE_RECORDINGS)
     held = recordings.recordings_of_meeting(meeting=meeting)
     notice = ""
     if not held and _may_ask_zoom(request, class_session, problem):

@@ -63,18 +63,13 @@ def _class_and_meeting(request, class_id):
     return class_session, selectors.meeting_of_class(class_session=class_session)
 
 
-def feature_missing_message(*, organization, feature, request=None):
-    """Why a feature cannot be used now (no connection, or a scope not granted), else "".
-
-    With `request`, the connection is the one that request read already (`connection_of_request`)."""
-    if request is not None:
-        connection = connection_selectors.connection_of_request(request=request, organization=organization)
-    else:
-        connection = connection_selectors.connection_of(organization=organization)
+def feature_missing_message(*, meeting, feature):
+    """Why a feature cannot be used on the meeting now (its host not connected, or a scope not granted), else ""."""
+    connection = connection_selectors.connection_for_meeting(meeting=meeting)
     if connection_selectors.connection_has_feature(connection=connection, feature=feature):
         return ""
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
-        return ZoomNeedsReconnect().user_message
+        return ZoomNeedsReconnect(connection=connection).user_message
     granted = set(connection.scopes)
     # An app with granular scopes (resource:action:object) is told the granular ones it lacks.
     granular = any(scope.count(":") >= 2 for scope in granted)
@@ -85,7 +80,7 @@ def _usable(request, meeting, feature):
     if meeting is None or meeting.zoom_meeting_id is None:
         messages.error(request, "This class has no Zoom meeting.")
         return False
-    problem = feature_missing_message(organization=request.organization, feature=feature)
+    problem = feature_missing_message(meeting=meeting, feature=feature)
     if problem:
         messages.error(request, problem)
         return False

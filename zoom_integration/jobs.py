@@ -65,9 +65,15 @@ def meeting_push_class_values(*, meeting):
     _after_commit(tasks.meeting_push_class_values_task, meeting.pk)
 
 
-def meeting_delete(*, organization_id, zoom_meeting_id, kind=KIND_MEETING):
-    """Delete a meeting on Zoom once the class's change commits (the class row may be gone by then)."""
-    _after_commit(tasks.meeting_delete_task, organization_id, zoom_meeting_id, kind)
+def meeting_delete(*, meeting):
+    """Delete a meeting on Zoom, by its host, once the class's change commits (the class row may be gone by then)."""
+    _after_commit(
+        tasks.meeting_delete_task,
+        meeting.organization_id,
+        meeting.zoom_meeting_id,
+        meeting.kind,
+        meeting.connection_id,
+    )
 
 
 def host_plan_check(*, organization):
@@ -77,7 +83,13 @@ def host_plan_check(*, organization):
 
 def occurrence_delete(*, meeting):
     """Delete one class's occurrence of its recurring meeting once the class's change commits."""
-    _after_commit(tasks.occurrence_delete_task, meeting.organization_id, meeting.zoom_meeting_id, meeting.occurrence_id)
+    _after_commit(
+        tasks.occurrence_delete_task,
+        meeting.organization_id,
+        meeting.zoom_meeting_id,
+        meeting.occurrence_id,
+        meeting.connection_id,
+    )
 
 
 def meeting_replace(*, meeting):

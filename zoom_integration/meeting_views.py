@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -24,11 +25,18 @@ def _class_and_meeting(request, class_id):
     return class_session, selectors.meeting_of_class(class_session=class_session)
 
 
-def _connected_or_message(request):
-    connection = connection_selectors.connection_of(organization=request.organization)
+def _host_of(class_session, meeting):
+    if meeting is not None and meeting.connection_id:
+        return meeting.connection
+    return connection_selectors.connection_for_class(class_session=class_session)
+
+
+def _connected_or_message(request, class_session, meeting):
+    """True when the class's Zoom host is connected; else the message saying who must reconnect."""
+    connection = _host_of(class_session, meeting)
     if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
         return True
-    messages.error(request, ZoomNeedsReconnect().user_message)
+    messages.error(request, ZoomNeedsReconnect(connection=connection).user_message)
     return False
 
 
@@ -44,11 +52,11 @@ def meeting_create_view(request, class_id):
         messages.error(request, "Only virtual classes get a Zoom meeting. Set Delivery mode to Virtual first.")
     elif class_session.is_cancelled:
         messages.error(request, "This class was cancelled.")
-    elif _connected_or_message(request):
+    elif _connected_or_message(request, class_session, None):
         # A retry keeps the kind first asked for; a first create takes the button's.
         kind = meeting.kind if meeting is not None else request.POST.get("kind", KIND_MEETING)
         unavailable = kind == KIND_WEBINAR and webinar_unavailable_reason(
-            connection=connection_selectors.connection_of(organization=request.organization)
+            connection=connection_selectors.connection_for_class(class_session=class_session)
         )
         if kind not in (KIND_MEETING, KIND_WEBINAR):
             messages.error(request, "Choose a Zoom meeting or a Zoom webinar.")
@@ -61,13 +69,17 @@ def meeting_create_view(request, class_id):
     return _back(class_session)
 
 
-@owner_required
+@member_required
 @require_POST
 def meeting_start_view(request, class_id):
+    """Start meeting: for the owners and the trainer whose own Zoom hosts the meeting (it signs in as the host)."""
     class_session, meeting = _class_and_meeting(request, class_id)
     if meeting is None or not meeting.is_ready:
         messages.error(request, "This class has no Zoom meeting to start.")
         return _back(class_session)
+    host = _host_of(class_session, meeting)
+    if not request.membership.is_owner and (host is None or host.user_id != request.user.pk):
+        raise PermissionDenied("Only the meeting's host and the organization's owners can start it.")
     try:
         return redirect(meetings.meeting_start_url(meeting=meeting))
     except ZoomError as error:
@@ -84,7 +96,7 @@ def meeting_changes_view(request, class_id):
     if request.POST.get("keep") == "zoom":
         meetings.meeting_take_zoom_values(meeting=meeting)
         messages.success(request, "The class now matches the meeting on Zoom.")
-    elif _connected_or_message(request):
+    elif _connected_or_message(request, class_session, meeting):
         jobs.meeting_push_class_values(meeting=meeting)
         messages.info(request, "Putting the class's values back on Zoom.")
     return _back(class_session)
@@ -96,7 +108,7 @@ def meeting_replace_view(request, class_id):
     if meeting is None or meeting.zoom_meeting_id is None:
         return _back(class_session)
     if request.method == "POST":
-        if _connected_or_message(request):
+        if _connected_or_message(request, class_session, None):
             jobs.meeting_replace(meeting=meeting)
             messages.info(
                 request,
@@ -128,8 +140,7 @@ def zoom_manage_view(request, class_id):
             if (section := provider(request=request, class_session=class_session, meeting=meeting)) is not None
         ],
         "connected": connection_selectors.connection_has_feature(
-            connection=connection_selectors.connection_of_request(request=request, organization=request.organization),
-            feature=FEATURE_MEETINGS,
+            connection=_host_of(class_session, meeting), feature=FEATURE_MEETINGS
         ),
     }
     return render(request, "zoom_integration/manage.html", context)
@@ -147,7 +158,7 @@ def registrants_sync_view(request, class_id):
             "Pre-registration needs a licensed Zoom host, so this meeting has no registration. "
             "Students get the meeting's join link instead.",
         )
-    elif _connected_or_message(request):
+    elif _connected_or_message(request, class_session, meeting):
         started = jobs.registrants_sync(meeting=meeting)
         messages.info(
             request,

@@ -54,9 +54,21 @@ class ConnectionStatus(models.TextChoices):
 
 
 class ZoomConnection(EncryptedTokens):
-    """The Zoom user an organization connected; that user hosts the organization's meetings."""
+    """A Zoom user connected to an organization; that user hosts the meetings made with this connection.
 
-    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="zoom_connection")
+    `user` is empty for the organization's own connection (an owner connects it in Settings → Zoom) and
+    names the trainer for a trainer's own Zoom: their classes are hosted there.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_connections")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="zoom_connections",
+        help_text="The trainer whose own Zoom this is; empty for the organization's connection.",
+    )
     zoom_user_id = models.CharField(max_length=64)
     zoom_account_id = models.CharField(max_length=64)
     zoom_email = models.EmailField(blank=True)
@@ -79,11 +91,20 @@ class ZoomConnection(EncryptedTokens):
                 fields=["zoom_user_id"],
                 condition=~models.Q(status="disconnected"),
                 name="zoomconnection_one_org_per_zoom_user",
-            )
+            ),
+            models.UniqueConstraint(fields=["organization", "user"], name="zoomconnection_one_per_trainer"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(user__isnull=True), name="zoomconnection_one_per_org"
+            ),
         ]
 
     def __str__(self):
-        return f"Zoom connection of {self.organization} ({self.zoom_email or self.zoom_user_id})"
+        whose = f"{self.user} at {self.organization}" if self.user_id else str(self.organization)
+        return f"Zoom connection of {whose} ({self.zoom_email or self.zoom_user_id})"
+
+    @property
+    def is_organizations(self):
+        return self.user_id is None
 
     @property
     def is_active(self):
@@ -253,6 +274,14 @@ class ZoomSeriesMeeting(models.Model):
     class_series = models.OneToOneField(
         "courses.ClassSeries", on_delete=models.CASCADE, related_name="zoom_series_meeting"
     )
+    connection = models.ForeignKey(
+        ZoomConnection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hosted_series_meetings",
+        help_text="The Zoom host the recurring meeting was made with.",
+    )
     status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.CREATING)
     zoom_meeting_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     error = models.TextField(blank=True)
@@ -281,6 +310,14 @@ class ZoomMeeting(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="zoom_meetings")
     class_session = models.OneToOneField("courses.ClassSession", on_delete=models.CASCADE, related_name="zoom_meeting")
+    connection = models.ForeignKey(
+        ZoomConnection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hosted_meetings",
+        help_text="The Zoom host the meeting was made with: later calls and webhooks go through it.",
+    )
     status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.CREATING)
     kind = models.CharField(
         max_length=8,

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from attendance.services import attendance_source_purge
@@ -30,6 +30,21 @@ FORCE_REFRESH = timedelta(days=3650)
 
 
 @dataclass
+class HostZoomStatus:
+    """One connection of an organization: whose it is, its state, tokens, webhooks and its meetings' work."""
+
+    connection: ZoomConnection
+    whose: str
+    state: str
+    meetings_creating: int = 0
+    meetings_failed: int = 0
+
+    @property
+    def token_expires_at(self):
+        return self.connection.expires_at if self.connection.has_tokens else None
+
+
+@dataclass
 class OrganizationZoomStatus:
     organization: Organization
     state: str
@@ -38,14 +53,40 @@ class OrganizationZoomStatus:
     last_webhook_at: object = None
     pending: dict = field(default_factory=dict)
     failed: dict = field(default_factory=dict)
+    hosts: list = field(default_factory=list)
+
+
+def _state(connection):
+    state = connection.status if connection else "not_connected"
+    return "not_connected" if state == ConnectionStatus.DISCONNECTED else state
 
 
 def zoom_status_list(*, organization=None):
-    """Per organization: connection state, token expiry, last webhook, and work waiting or failed."""
+    """Per organization: its connection's state, token expiry, last webhook, work waiting or failed, and the
+    same per connection (the organization's and each trainer's own)."""
     organizations = Organization.objects.order_by("name")
     if organization is not None:
         organizations = organizations.filter(pk=organization.pk)
-    connections = {connection.organization_id: connection for connection in ZoomConnection.objects.all()}
+    all_connections = list(
+        ZoomConnection.objects.select_related("user")
+        .annotate(
+            meetings_creating=Count("hosted_meetings", filter=Q(hosted_meetings__status=MeetingStatus.CREATING)),
+            meetings_failed=Count("hosted_meetings", filter=Q(hosted_meetings__status=MeetingStatus.FAILED)),
+        )
+        .order_by(F("user").asc(nulls_first=True), "user__email")
+    )
+    connections = {connection.organization_id: connection for connection in all_connections if not connection.user_id}
+    hosts = {}
+    for connection in all_connections:
+        hosts.setdefault(connection.organization_id, []).append(
+            HostZoomStatus(
+                connection=connection,
+                whose=f"{connection.user.email}'s own" if connection.user_id else "organization's",
+                state=_state(connection),
+                meetings_creating=connection.meetings_creating,
+                meetings_failed=connection.meetings_failed,
+            )
+        )
     events = {
         row["organization_id"]: row
         for row in WebhookEvent.objects.values("organization_id").annotate(
@@ -70,9 +111,7 @@ def zoom_status_list(*, organization=None):
     statuses = []
     for org in organizations:
         connection = connections.get(org.pk)
-        state = connection.status if connection else "not_connected"
-        if state == ConnectionStatus.DISCONNECTED:
-            state = "not_connected"
+        state = _state(connection)
         event_row = events.get(org.pk, {})
         meeting_row = meetings.get(org.pk, {})
         registrant_row = registrant_rows.get(org.pk, {})
@@ -93,28 +132,39 @@ def zoom_status_list(*, organization=None):
                     "meetings": meeting_row.get("failed", 0),
                     "registrants": registrant_row.get("failed", 0),
                 },
+                hosts=hosts.get(org.pk, []),
             )
         )
     return statuses
 
 
 def tokens_refresh_now(*, organization=None, dry_run=False):
-    """Refresh the access tokens of every connected organization (or one) now. Returns (organization, outcome) pairs."""
-    connections = ZoomConnection.objects.filter(status=ConnectionStatus.CONNECTED).select_related("organization")
+    """Refresh the access tokens of every connection (or one organization's) now. Returns (connection, outcome)."""
+    connections = (
+        ZoomConnection.objects.filter(status=ConnectionStatus.CONNECTED)
+        .select_related("organization", "user")
+        .order_by("organization__name", F("user").asc(nulls_first=True), "user__email")
+    )
     if organization is not None:
         connections = connections.filter(organization=organization)
     results = []
     for connection in connections:
         if dry_run:
-            results.append((connection.organization, "would refresh"))
+            results.append((connection, "would refresh"))
             continue
         try:
             refreshed = connection_refresh(connection_id=connection.pk, min_validity=FORCE_REFRESH)
         except ZoomError as error:
-            results.append((connection.organization, f"failed: {error.user_message}"))
+            results.append((connection, f"failed: {error.user_message}"))
         else:
-            results.append((connection.organization, f"refreshed, expires {refreshed.expires_at:%Y-%m-%d %H:%M} UTC"))
+            results.append((connection, f"refreshed, expires {refreshed.expires_at:%Y-%m-%d %H:%M} UTC"))
     return results
+
+
+def connection_label(connection):
+    """How operator commands name a connection: the organization, whose, and its Zoom user."""
+    whose = f"{connection.user.email}'s own Zoom" if connection.user_id else "organization's Zoom"
+    return f"{connection.organization.name}, {whose} ({connection.zoom_email or connection.zoom_user_id})"
 
 
 def upcoming_meetings(*, organization=None):

@@ -134,10 +134,13 @@ def meetings_create_due_task():
 
 
 @zoom_task
-def occurrence_delete_task(self, organization_id, zoom_meeting_id, occurrence_id):
+def occurrence_delete_task(self, organization_id, zoom_meeting_id, occurrence_id, connection_id=None):
     try:
         meetings.occurrence_delete_on_zoom(
-            organization_id=organization_id, zoom_meeting_id=zoom_meeting_id, occurrence_id=occurrence_id
+            organization_id=organization_id,
+            zoom_meeting_id=zoom_meeting_id,
+            occurrence_id=occurrence_id,
+            connection_id=connection_id,
         )
     except ZoomRateLimited as error:
         self.rate_limited(error)
@@ -166,9 +169,11 @@ def meeting_push_class_values_task(self, meeting_pk):
 
 
 @zoom_task
-def meeting_delete_task(self, organization_id, zoom_meeting_id, kind=KIND_MEETING):
+def meeting_delete_task(self, organization_id, zoom_meeting_id, kind=KIND_MEETING, connection_id=None):
     try:
-        meetings.meeting_delete_on_zoom(organization_id=organization_id, zoom_meeting_id=zoom_meeting_id, kind=kind)
+        meetings.meeting_delete_on_zoom(
+            organization_id=organization_id, zoom_meeting_id=zoom_meeting_id, kind=kind, connection_id=connection_id
+        )
     except ZoomRateLimited as error:
         self.rate_limited(error)
 

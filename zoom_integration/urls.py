@@ -11,6 +11,13 @@ urlpatterns = [
     path("settings/zoom/callback/", views.callback_view, name="callback"),
     path("settings/zoom/complete/", views.complete_view, name="complete"),
     path("settings/zoom/disconnect/", views.disconnect_view, name="disconnect"),
+    path("settings/zoom/mine/", views.mine_view, name="mine"),
+    path("settings/zoom/mine/connect/", views.mine_connect_view, name="mine_connect"),
+    path(
+        "settings/zoom/connections/<int:connection_id>/disconnect/",
+        views.connection_disconnect_view,
+        name="connection_disconnect",
+    ),
     path("settings/zoom/webinar-plan/", views.webinar_plan_check_view, name="webinar_plan_check"),
     path("settings/zoom/meeting-settings/", meeting_views.meeting_defaults_view, name="meeting_defaults"),
     path("courses/classes/<int:class_id>/zoom/", meeting_views.zoom_manage_view, name="manage"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs.access import owner_required
+from orgs.access import member_required, owner_required
 from orgs.middleware import SESSION_KEY
 from orgs.selectors import organizations_owned_by
 
@@ -31,8 +31,12 @@ OWNS_NONE = (
 )
 
 
-@owner_required
+@member_required
 def settings_view(request):
+    """Settings → Zoom: the organization's connection and every trainer's, with their health (owners); a trainer
+    is shown their own."""
+    if not request.membership.is_owner:
+        return redirect("zoom:mine")
     overview = selectors.zoom_overview(organization=request.organization)
     notice = services.connection_notice_take(connection=overview.connection)
     defaults = meeting_defaults_get(organization=request.organization)
@@ -43,8 +47,57 @@ def settings_view(request):
             "auto_recording_cloud": defaults.auto_recording_cloud,
         }
     )
-    context = {"overview": overview, "notice": notice, "defaults_form": defaults_form}
+    context = {
+        "overview": overview,
+        "notice": notice,
+        "defaults_form": defaults_form,
+        "hosts": selectors.connections_health(organization=request.organization),
+    }
     return render(request, "zoom_integration/settings.html", context)
+
+
+@member_required
+def mine_view(request):
+    """A member's own Zoom, which hosts the classes they teach (else the organization's Zoom does)."""
+    connection = connection_selectors.connection_of_user(organization=request.organization, user=request.user)
+    notice = services.connection_notice_take(connection=connection)
+    context = {
+        "connection": connection,
+        "notice": notice,
+        "mine_overview": selectors.connection_overview(connection=connection),
+        "hosted": selectors.classes_hosted_count(connection=connection),
+    }
+    return render(request, "zoom_integration/mine.html", context)
+
+
+@member_required
+@require_POST
+def mine_connect_view(request):
+    authorize_url = services.connection_start(
+        session=request.session, user=request.user, organization=request.organization, own=True
+    )
+    return redirect(authorize_url)
+
+
+@member_required
+def connection_disconnect_view(request, connection_id):
+    """Disconnect one connection: an owner any of the organization's, a trainer only their own (404 otherwise)."""
+    connection = connection_selectors.connection_get(organization=request.organization, connection_id=connection_id)
+    if not request.membership.is_owner and connection.user_id != request.user.pk:
+        raise Http404("No such Zoom connection.")
+    back = "zoom:mine" if connection.user_id == request.user.pk else "zoom:settings"
+    if not connection.is_active:
+        messages.info(request, "This Zoom connection is not connected.")
+        return redirect(back)
+    if request.method == "POST":
+        services.connection_disconnect(connection=connection, user=request.user)
+        messages.success(
+            request,
+            f"Zoom {connection.zoom_email} is disconnected. CohortStudio deleted its encrypted Zoom access and "
+            "refresh tokens; the organization's other Zoom connections are unchanged.",
+        )
+        return redirect(back)
+    return render(request, "zoom_integration/disconnect.html", {"connection": connection, "back": back})
 
 
 @owner_required
@@ -125,13 +178,13 @@ def disconnect_view(request):
         messages.info(request, "Zoom is not connected.")
         return redirect("zoom:settings")
     if request.method == "POST":
-        services.connection_disconnect(organization=request.organization, user=request.user)
+        services.connection_disconnect(connection=connection, user=request.user)
         messages.success(
             request,
             "Zoom is disconnected. CohortStudio deleted its encrypted Zoom access and refresh tokens.",
         )
         return redirect("zoom:settings")
-    return render(request, "zoom_integration/disconnect.html", {"connection": connection})
+    return render(request, "zoom_integration/disconnect.html", {"connection": connection, "back": "zoom:settings"})
 
 
 @csrf_exempt
@@ -162,7 +215,7 @@ def _connected(request, connection):
     jobs.host_plan_check(organization=connection.organization)
     request.session[SESSION_KEY] = connection.organization_id
     messages.success(request, f"Connected as {connection.zoom_email}.")
-    return redirect("zoom:settings")
+    return redirect("zoom:mine" if connection.user_id else "zoom:settings")
 
 
 def _marketplace_reinstall(request, connection):

@@ -87,8 +87,9 @@ def _consenting_user(request):
         account_type = int(request.POST.get("account_type") or constants.USER_TYPE_LICENSED)
         if account_type not in dict(constants.USER_TYPE_CHOICES):
             return None
+        account_of = SimUser.objects.filter(pk=request.POST.get("account_of") or None).first()
         return services.user_get_or_create(
-            email=email, first_name=first_name, last_name=last_name, account_type=account_type
+            email=email, first_name=first_name, last_name=last_name, account_type=account_type, account_of=account_of
         )
     return SimUser.objects.filter(pk=request.POST.get("user") or None).first()
 

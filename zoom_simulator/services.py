@@ -40,7 +40,9 @@ from zoom_simulator.webhooks import webhook_build, webhooks_dispatch
 # Users and OAuth
 
 
-def user_get_or_create(*, email, first_name, last_name, account_type=constants.USER_TYPE_LICENSED):
+def user_get_or_create(*, email, first_name, last_name, account_type=constants.USER_TYPE_LICENSED, account_of=None):
+    """A simulated Zoom user; a new one gets its own Zoom account, or joins `account_of`'s (a company account
+    whose users each sign in and authorize the app themselves)."""
     email = email.strip().lower()
     user = SimUser.objects.filter(email=email).first()
     if user:
@@ -50,8 +52,8 @@ def user_get_or_create(*, email, first_name, last_name, account_type=constants.U
         return user
     return SimUser.objects.create(
         zoom_user_id=identifiers.zoom_id(),
-        account_id=identifiers.zoom_id(),
-        account_number=identifiers.account_number(),
+        account_id=account_of.account_id if account_of else identifiers.zoom_id(),
+        account_number=account_of.account_number if account_of else identifiers.account_number(),
         email=email,
         first_name=first_name,
         last_name=last_name,

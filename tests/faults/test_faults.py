@@ -92,10 +92,10 @@ class FakeZoomRegistrants:
 
 @pytest.fixture
 def meeting(class_session):
-    ZoomConnectionFactory(organization=class_session.organization, scopes=ALL_SCOPES.split())
+    host = ZoomConnectionFactory(organization=class_session.organization, scopes=ALL_SCOPES.split())
     class_session.capacity = 500
     class_session.save()
-    return ready_meeting(class_session)
+    return ready_meeting(class_session, connection=host)
 
 
 @pytest.fixture
@@ -179,15 +179,16 @@ def _participant_event(meeting, number, kind):
         "registrant_id": "",
         ("join_time" if kind == "joined" else "leave_time"): f"2030-03-04T17:{30 + number % 20:02d}:00Z",
     }
+    host = meeting.connection  # as loaded: some tests drop the database connection before posting
     return {
         "event": f"meeting.participant_{kind}",
         "event_ts": 1900000000000 + number,
         "payload": {
-            "account_id": meeting.organization.zoom_connection.zoom_account_id,
+            "account_id": host.zoom_account_id,
             "object": {
                 "id": str(MEETING_ID),
                 "uuid": "aDYlohsHRtCd4ii1uC2+hA==",
-                "host_id": meeting.organization.zoom_connection.zoom_user_id,
+                "host_id": host.zoom_user_id,
                 "topic": "PMP Exam Prep",
                 "type": 2,
                 "start_time": "2030-03-04T17:30:00Z",

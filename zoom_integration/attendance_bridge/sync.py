@@ -27,7 +27,7 @@ from attendance import services as attendance_services
 from attendance.models import PARTICIPANT_KINDS, PresenceSignal, SignalKind
 
 from ..connection import selectors
-from ..connection.tokens import connection_client
+from ..connection.tokens import meeting_client
 from ..constants import FEATURE_ATTENDANCE, PARTICIPANT_STATUS_WAITING_ROOM
 from ..exceptions import ZoomMissingScope, ZoomNotFound, ZoomRejected
 from ..models import ZoomMeeting, ZoomRegistrant
@@ -217,7 +217,7 @@ def attendance_reconcile(*, meeting_pk, zoom_uuid):
     meeting = ZoomMeeting.objects.select_related("class_session__course", "organization").filter(pk=meeting_pk).first()
     if meeting is None:
         return 0
-    connection = selectors.connection_of(organization=meeting.organization)
+    connection = selectors.connection_for_meeting(meeting=meeting)
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_ATTENDANCE):
         logger.info(
             "zoom attendance reconciliation skipped meeting=%s: the connection lacks scopes %s",
@@ -225,7 +225,7 @@ def attendance_reconcile(*, meeting_pk, zoom_uuid):
             " ".join(FEATURE_ATTENDANCE.missing(connection.scopes if connection else [])),
         )
         return 0
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     try:
         rows = list(client.past_meeting_participants(meeting_id_or_uuid=zoom_uuid, kind=meeting.kind))
     except (ZoomMissingScope, ZoomNotFound, ZoomRejected) as error:

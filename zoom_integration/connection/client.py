@@ -1,7 +1,7 @@
 """The one module that speaks HTTP to Zoom's REST API.
 
 A `ZoomClient` is bound to a token source: normally a connection
-(`tokens.connection_client(organization=...)`), or a bare access token while
+(`tokens.connection_client(connection=...)`, `tokens.meeting_client(meeting=...)`), or a bare access token while
 a connection is being made. Every call has timeouts, is logged in one line
 without tokens, and fails only with the typed errors of exceptions.py.
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from orgs.models import Organization, Role
 
 from .. import crypto
-from ..exceptions import ZoomAccountInUse, ZoomAuthorizationFailed, ZoomError
+from ..exceptions import ZoomAccountInUse, ZoomAccountInUseHere, ZoomAuthorizationFailed, ZoomError
 from ..models import AccessRemovalReason, ConnectionStatus, PendingZoomGrant, ZoomAccessRemoval, ZoomConnection
 from ..tuning import OAUTH_STATE_LIFETIME, OAUTH_STATES_KEPT, PENDING_GRANT_LIFETIME
 from . import oauth, selectors
@@ -41,6 +41,9 @@ EXPIRED_STATE = (
 )
 NOT_OWNER_ANY_MORE = (
     "You are no longer an owner of the organization this Zoom connection was started for, so nothing was connected."
+)
+NOT_MEMBER_ANY_MORE = (
+    "You are no longer a member of the organization this Zoom connection was started for, so nothing was connected."
 )
 NO_PENDING_GRANT = (
     "No Zoom installation is waiting to be completed here (it expires after 15 minutes). "
@@ -67,14 +70,19 @@ class MarketplaceInstall:
 # Connecting ------------------------------------------------------------------
 
 
-def connection_start(*, session, user, organization):
-    """Begin Option A: remember a single-use state and PKCE verifier in the session; return Zoom's authorize URL."""
+def connection_start(*, session, user, organization, own=False):
+    """Begin Option A: remember a single-use state and PKCE verifier in the session; return Zoom's authorize URL.
+
+    `own`: the grant is the user's own Zoom (a trainer hosting their classes), not the organization's. The
+    callback is the same for both, so whose grant it is travels with the state.
+    """
     state = secrets.token_urlsafe(32)
     verifier = oauth.pkce_verifier_create()
     attempts = dict(session.get(SESSION_OAUTH_ATTEMPTS) or {})
     attempts[state] = {
         "user_id": user.pk,
         "organization_id": organization.pk,
+        "own": bool(own),
         "verifier": verifier,
         "expires": time.time() + OAUTH_STATE_LIFETIME.total_seconds(),
     }
@@ -102,21 +110,28 @@ def connection_complete(*, session, user, state, code):
         raise ZoomAuthorizationFailed(UNKNOWN_STATE)
     if attempt["expires"] < time.time():
         raise ZoomAuthorizationFailed(EXPIRED_STATE)
-    organization = Organization.objects.filter(
-        pk=attempt["organization_id"], memberships__user=user, memberships__role=Role.OWNER
-    ).first()
+    own = bool(attempt.get("own"))
+    members = Organization.objects.filter(pk=attempt["organization_id"], memberships__user=user)
+    if not own:
+        members = members.filter(memberships__role=Role.OWNER)
+    organization = members.first()
     if organization is None:
-        raise ZoomAuthorizationFailed(NOT_OWNER_ANY_MORE)
+        raise ZoomAuthorizationFailed(NOT_MEMBER_ANY_MORE if own else NOT_OWNER_ANY_MORE)
     grant = oauth.token_exchange(code=code, code_verifier=attempt["verifier"])
     identity = _identity_fetch(grant)
-    return _connection_save_or_refuse(grant=grant, identity=identity, organization=organization, user=user)
+    return _connection_save_or_refuse(
+        grant=grant, identity=identity, organization=organization, user=user, host=user if own else None
+    )
 
 
-def connection_connect_with_code(*, organization, user, code, code_verifier=None):
-    """Exchange an authorization code and store the connection (no browser session involved: demo data, support)."""
+def connection_connect_with_code(*, organization, user, code, code_verifier=None, host=None):
+    """Exchange an authorization code and store the connection (no browser session involved: demo data, support).
+
+    `host`: the trainer whose own Zoom this is; None for the organization's connection.
+    """
     grant = oauth.token_exchange(code=code, code_verifier=code_verifier)
     identity = _identity_fetch(grant)
-    return _connection_save_or_refuse(grant=grant, identity=identity, organization=organization, user=user)
+    return _connection_save_or_refuse(grant=grant, identity=identity, organization=organization, user=user, host=host)
 
 
 def connection_hold_pending(*, session, code):
@@ -185,7 +200,7 @@ def connection_complete_pending(*, session, user, organization):
         pending.delete()
         connection, in_use = _connection_save(grant=grant, identity=identity, organization=organization, user=user)
     if in_use is not None:
-        raise ZoomAccountInUse(zoom_email=identity.email, organization_name=in_use.organization.name)
+        _refuse_in_use(in_use, zoom_email=identity.email, organization=organization)
     return connection
 
 
@@ -221,35 +236,50 @@ def _identity_fetch(grant):
     )
 
 
-def _connection_save_or_refuse(*, grant, identity, organization, user):
+def _connection_save_or_refuse(*, grant, identity, organization, user, host=None):
     with transaction.atomic():
-        connection, in_use = _connection_save(grant=grant, identity=identity, organization=organization, user=user)
+        connection, in_use = _connection_save(
+            grant=grant, identity=identity, organization=organization, user=user, host=host
+        )
     if in_use is not None:
-        raise ZoomAccountInUse(zoom_email=identity.email, organization_name=in_use.organization.name)
+        _refuse_in_use(in_use, zoom_email=identity.email, organization=organization)
     return connection
 
 
-def _connection_save(*, grant, identity, organization, user):
-    """Store (or replace) `organization`'s connection: (connection, None), or (None, the other org's connection)."""
+def _refuse_in_use(in_use, *, zoom_email, organization):
+    if in_use.organization_id != organization.pk:
+        raise ZoomAccountInUse(zoom_email=zoom_email, organization_name=in_use.organization.name)
+    whose = f"the own Zoom of {in_use.user.email}" if in_use.user_id else "the organization's Zoom"
+    raise ZoomAccountInUseHere(zoom_email=zoom_email, whose=whose)
+
+
+def _connection_save(*, grant, identity, organization, user, host=None):
+    """Store (or replace) the connection of `organization` (or of its trainer `host`).
+
+    Returns (connection, None), or (None, the connection the Zoom user already serves).
+    """
     in_use = (
         ZoomConnection.objects.select_for_update()
         .filter(zoom_user_id=identity.user_id)
         .exclude(status=ConnectionStatus.DISCONNECTED)
-        .exclude(organization=organization)
+        .exclude(organization=organization, user=host)
         .select_related("organization")
         .first()
     )
     if in_use is not None:
-        # Zoom honours only a Zoom user's newest grant, so the first organization keeps working on it.
+        # Zoom honours only a Zoom user's newest grant, so the first connection keeps working on it.
         _connection_fill(in_use, grant=grant, identity=identity)
         in_use.save()
         logger.info(
-            "zoom connect refused org=%s zoom user already serves org=%s", organization.pk, in_use.organization_id
+            "zoom connect refused org=%s zoom user already serves connection=%s org=%s",
+            organization.pk,
+            in_use.pk,
+            in_use.organization_id,
         )
         return None, in_use
-    connection = ZoomConnection.objects.select_for_update().filter(organization=organization).first()
+    connection = ZoomConnection.objects.select_for_update().filter(organization=organization, user=host).first()
     if connection is None:
-        connection = ZoomConnection(organization=organization)
+        connection = ZoomConnection(organization=organization, user=host)
     elif connection.is_active and connection.has_tokens and connection.zoom_user_id != identity.user_id:
         previous_token = connection.access_token()
         transaction.on_commit(lambda: _token_revoke_best_effort(previous_token))
@@ -261,8 +291,12 @@ def _connection_save(*, grant, identity, organization, user):
         with transaction.atomic():
             connection.save()
     except IntegrityError:
-        # Another organization connected the same Zoom user a moment ago.
-        in_use = ZoomConnection.objects.exclude(status=ConnectionStatus.DISCONNECTED).get(zoom_user_id=identity.user_id)
+        # Another connection took the same Zoom user a moment ago.
+        in_use = (
+            ZoomConnection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
+            .select_related("organization", "user")
+            .get(zoom_user_id=identity.user_id)
+        )
         return None, in_use
     logger.info("zoom connected org=%s connection=%s", organization.pk, connection.pk)
     return connection, None
@@ -288,10 +322,13 @@ def _connection_fill(connection, *, grant, identity):
 # Ending ----------------------------------------------------------------------
 
 
-def connection_disconnect(*, organization, user):
-    """Delete the organization's Zoom tokens at once, then revoke them at Zoom (best effort, after commit)."""
+def connection_disconnect(*, connection, user):
+    """Delete this connection's Zoom tokens at once, then revoke them at Zoom (best effort, after commit).
+
+    Only this connection's: the organization's other connections (its own, its trainers') are untouched.
+    """
     with transaction.atomic():
-        connection = ZoomConnection.objects.select_for_update().filter(organization=organization).first()
+        connection = ZoomConnection.objects.select_for_update().filter(pk=connection.pk).first()
         if connection is None or not connection.is_active:
             return None
         access_token = connection.access_token() if connection.has_tokens else None
@@ -329,6 +366,11 @@ def connection_deauthorize(*, zoom_account_id, zoom_user_id, zoom_reported_at, w
             "refresh tokens at once. Meeting details on your classes and attendance records are kept; meetings, "
             "recordings, AI summaries and registrants stay on your Zoom account. Click Connect Zoom account to "
             "connect again."
+            + (
+                f" Classes hosted on this Zoom account say Reconnect needed until {connection.user.email} connects it."
+                if connection.user_id
+                else ""
+            )
         )
         connection.save(update_fields=["notice"])
     return connection

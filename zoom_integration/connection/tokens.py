@@ -60,16 +60,25 @@ class ConnectionTokens:
         ).access_token()
 
 
-def connection_client(*, organization, for_page=False):
-    """A ZoomClient acting as the organization's connected Zoom user; ZoomNeedsReconnect when there is none.
+def connection_client(*, connection, for_page=False):
+    """A ZoomClient acting as the connection's Zoom user; ZoomNeedsReconnect when it is not connected.
 
     `for_page`: the call serves a page someone is waiting for, so Zoom is asked once, without retries.
     """
-    connection = selectors.connection_of(organization=organization)
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
-        raise ZoomNeedsReconnect()
+        raise ZoomNeedsReconnect(connection=connection)
     max_attempts = 1 if for_page else HTTP_MAX_ATTEMPTS
     return ZoomClient(tokens=ConnectionTokens(connection_id=connection.pk), max_attempts=max_attempts)
+
+
+def meeting_client(*, meeting, for_page=False):
+    """A ZoomClient acting as the Zoom user hosting the class meeting."""
+    return connection_client(connection=selectors.connection_for_meeting(meeting=meeting), for_page=for_page)
+
+
+def series_meeting_client(*, series_meeting):
+    """A ZoomClient acting as the Zoom user hosting the series' recurring meeting."""
+    return connection_client(connection=selectors.connection_for_series_meeting(series_meeting=series_meeting))
 
 
 @contextmanager
@@ -129,16 +138,20 @@ def _connection_mark_reconnect_needed(connection):
             status=ConnectionStatus.RECONNECT_NEEDED, status_changed_at=timezone.now()
         )
         if changed:
-            organization = connection.organization
-            _reconnect_needed_email(organization)
+            _reconnect_needed_email(connection)
     logger.warning(
         "zoom refresh refused, reconnect needed connection=%s org=%s", connection.pk, connection.organization_id
     )
 
 
-def _reconnect_needed_email(organization):
+def _reconnect_needed_email(connection):
+    """The owners are told; for a trainer's own Zoom, that trainer (who alone can reconnect it) is told too."""
+    organization = connection.organization
     settings_url = settings.SITE_URL + reverse("zoom:settings")
-    for email in owners_emails(organization=organization):
+    recipients = list(owners_emails(organization=organization))
+    if connection.user_id is not None and connection.user.email not in recipients:
+        recipients.append(connection.user.email)
+    for email in recipients:
         email_queue(
             template="zoom_reconnect_needed",
             to=email,

@@ -12,7 +12,7 @@ import logging
 from evidence import services as evidence_services
 
 from ..connection import selectors
-from ..connection.tokens import connection_client
+from ..connection.tokens import meeting_client
 from ..constants import FEATURE_POLL_RESULTS
 from ..exceptions import ZoomMissingScope, ZoomNotFound, ZoomRejected
 from ..models import ZoomMeeting, ZoomPoll
@@ -57,7 +57,7 @@ def poll_results_fetch(*, meeting_pk, zoom_uuid):
     )
     if meeting is None or meeting.zoom_meeting_id is None:
         return 0
-    connection = selectors.connection_of(organization=meeting.organization)
+    connection = selectors.connection_for_meeting(meeting=meeting)
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_POLL_RESULTS):
         logger.info(
             "zoom poll results skipped meeting=%s: the connection lacks scopes %s",
@@ -65,7 +65,7 @@ def poll_results_fetch(*, meeting_pk, zoom_uuid):
             " ".join(FEATURE_POLL_RESULTS.missing(connection.scopes if connection else [])),
         )
         return 0
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     try:
         body = client.past_meeting_poll_results(meeting_id_or_uuid=zoom_uuid, kind=meeting.kind) or {}
     except (ZoomMissingScope, ZoomNotFound, ZoomRejected) as error:

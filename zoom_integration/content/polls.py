@@ -8,7 +8,7 @@ in a `ZoomPoll` row per pushed poll: whether it is an attendance check.
 import logging
 from dataclasses import dataclass
 
-from ..connection.tokens import connection_client
+from ..connection.tokens import meeting_client
 from ..constants import (
     CODE_CANNOT_HOST,
     CODE_POLLS_DISABLED,
@@ -139,7 +139,7 @@ def _poll_of(item):
 def poll_create(*, meeting, draft, attendance_check=False):
     """Push a checked poll to the meeting on Zoom and remember it (with `attendance_check`); Zoom's refusal is
     raised as a ZoomError."""
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     created = client.poll_create(meeting_id=meeting.zoom_meeting_id, body=poll_body(draft=draft), kind=meeting.kind)
     poll = _poll_of(created)
     if poll.poll_id:
@@ -155,7 +155,7 @@ def poll_create(*, meeting, draft, attendance_check=False):
 
 def polls_of_meeting(*, meeting):
     """The meeting's polls as Zoom has them now, including those added in Zoom (read while the page waits)."""
-    client = connection_client(organization=meeting.organization, for_page=True)
+    client = meeting_client(meeting=meeting, for_page=True)
     answer = client.polls_list(meeting_id=meeting.zoom_meeting_id, kind=meeting.kind) or {}
     checks = set(
         ZoomPoll.objects.filter(
@@ -171,7 +171,7 @@ def polls_of_meeting(*, meeting):
 
 def poll_delete(*, meeting, poll_id):
     """Delete a poll on Zoom; True when deleted now, False when Zoom no longer had it."""
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     try:
         client.poll_delete(meeting_id=meeting.zoom_meeting_id, poll_id=poll_id, kind=meeting.kind)
     except ZoomNotFound:

@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from ..connection.tokens import connection_client
+from ..connection.tokens import meeting_client
 from ..constants import RECORDING_FILE_TYPE_LABELS, RECORDING_TYPE_LABELS
 from ..exceptions import ZoomNotFound, ZoomRejected
 from ..models import ZoomRecordingFile
@@ -126,7 +126,7 @@ def recordings_refresh(*, meeting):
     Returns the files listed now; raises the ZoomError of the latest-instance
     lookup when there is still no recording at all (a "not ready" is a ZoomNotFound).
     """
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     known_uuids = list(
         ZoomRecordingFile.objects.filter(meeting=meeting, deleted_on_zoom=False)
         .order_by("meeting_uuid")

@@ -14,7 +14,7 @@ import markdown
 import nh3
 from django.utils import timezone
 
-from ..connection.tokens import connection_client
+from ..connection.tokens import meeting_client
 from ..constants import (
     CODE_NOT_PAID_ACCOUNT,
     CODE_SUMMARY_DELETE_FAILED,
@@ -103,7 +103,7 @@ def summary_store(*, meeting, body, meeting_uuid="", revive=True):
 
 def summary_fetch(*, meeting, meeting_id_or_uuid, revive=True):
     """GET the summary of an instance (uuid) or of the latest instance (meeting id) and keep our copy."""
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     body = client.meeting_summary_get(meeting_id_or_uuid=meeting_id_or_uuid) or {}
     reference = str(meeting_id_or_uuid)
     summary = summary_store(
@@ -152,7 +152,7 @@ def summaries_refresh(*, meeting):
 
 def summary_delete(*, summary):
     """Delete the summary on Zoom, then our copy (also when Zoom had already lost it)."""
-    client = connection_client(organization=summary.organization)
+    client = meeting_client(meeting=summary.meeting)
     try:
         client.meeting_summary_delete(meeting_id_or_uuid=summary.meeting_uuid)
     except ZoomNotFound:

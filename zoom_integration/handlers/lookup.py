@@ -7,6 +7,7 @@ events (participants, the end, the summary, recordings) and a restart within the
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from ..inbox.dispatch import EventIgnored
 from ..models import ZoomMeeting, ZoomMeetingInstance
@@ -21,12 +22,18 @@ def zoom_meeting_id_of(value):
         raise EventIgnored("The event names no meeting id.") from None
 
 
+def hosted_by(connection):
+    """Meetings the event's connection hosts (and those from before hosts were recorded, of its organization):
+    an event of one host never reaches another host's classes, even in the same organization and Zoom account."""
+    return Q(connection=connection) | Q(connection__isnull=True)
+
+
 def meeting_for_event(context, *, meeting_id_field="id", uuid_field="uuid", start_field="start_time"):
-    """The organization's class meeting named by `payload.object[meeting_id_field]` (a string or a number)."""
+    """The host's class meeting named by `payload.object[meeting_id_field]` (a string or a number)."""
     zoom_meeting_id = zoom_meeting_id_of(context.object.get(meeting_id_field))
     candidates = list(
         ZoomMeeting.objects.select_related("class_session__course", "organization").filter(
-            organization=context.organization, zoom_meeting_id=zoom_meeting_id
+            hosted_by(context.connection), organization=context.organization, zoom_meeting_id=zoom_meeting_id
         )
     )
     if not candidates:
@@ -48,17 +55,23 @@ def meetings_for_events(contexts):
     wanted = {}
     for context in contexts:
         try:
-            wanted.setdefault(context.organization.pk, set()).add(zoom_meeting_id_of(context.object.get("id")))
+            wanted.setdefault(context.connection, set()).add(zoom_meeting_id_of(context.object.get("id")))
         except EventIgnored:
             pass
-    # Two plain IN lists (a superset: only each organization's own meetings are kept below) where an OR per
-    # organization, at the top of the hour a hundred of them, costs longer to build than to run.
+    # Two plain IN lists (a superset, narrowed below to each host's own meetings) where an OR per host, at the
+    # top of the hour a hundred of them, costs longer to build than to run.
+    hosts_by_organization = {}
+    for connection, zoom_meeting_ids in wanted.items():
+        hosts_by_organization.setdefault(connection.organization_id, []).append((connection, zoom_meeting_ids))
     candidates = {}
     for meeting in ZoomMeeting.objects.select_related("class_session__course", "organization").filter(
-        organization_id__in=wanted, zoom_meeting_id__in={value for values in wanted.values() for value in values}
+        organization_id__in=hosts_by_organization,
+        zoom_meeting_id__in={value for values in wanted.values() for value in values},
     ):
-        if meeting.zoom_meeting_id in wanted[meeting.organization_id]:
-            candidates.setdefault((meeting.organization_id, meeting.zoom_meeting_id), []).append(meeting)
+        for connection, zoom_meeting_ids in hosts_by_organization[meeting.organization_id]:
+            # As `hosted_by`: the host's own meetings, and those from before hosts were recorded.
+            if meeting.zoom_meeting_id in zoom_meeting_ids and meeting.connection_id in (None, connection.pk):
+                candidates.setdefault((connection.pk, meeting.zoom_meeting_id), []).append(meeting)
     found = []
     for context in contexts:
         try:
@@ -66,7 +79,7 @@ def meetings_for_events(contexts):
         except EventIgnored as ignored:
             found.append(ignored)
             continue
-        own = candidates.get((context.organization.pk, zoom_meeting_id), [])
+        own = candidates.get((context.connection.pk, zoom_meeting_id), [])
         if len(own) == 1:
             found.append(own[0])
             continue

@@ -14,14 +14,16 @@ from ..constants import (
 from ..inbox.dispatch import EventIgnored, register
 from ..models import ZoomMeeting
 from ..scheduling import meetings
-from .lookup import meeting_for_event, zoom_meeting_id_of
+from .lookup import hosted_by, meeting_for_event, zoom_meeting_id_of
 
 
 def _series_rows(context):
     """The class rows sharing the event's recurring meeting (empty for a meeting of one class)."""
     rows = list(
         ZoomMeeting.objects.select_related("class_session__course").filter(
-            organization=context.organization, zoom_meeting_id=zoom_meeting_id_of(context.object.get("id"))
+            hosted_by(context.connection),
+            organization=context.organization,
+            zoom_meeting_id=zoom_meeting_id_of(context.object.get("id")),
         )
     )
     return rows if len(rows) > 1 or any(row.is_occurrence for row in rows) else []

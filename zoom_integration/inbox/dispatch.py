@@ -8,9 +8,11 @@ imported by `ZoomIntegrationConfig.ready()`:
         meeting = lookup.meeting_for_event(context)  # or raise dispatch.EventIgnored("...")
         ...call a service...
 
-`context.connection` is the active connection of the Zoom user the event is
-about (its `payload.user_id`, or the object's `host_id` / `meeting_host_id`,
-within `payload.account_id`), and `context.organization` its organization.
+`context.connection` is the active connection the event is about: the one
+hosting the meeting it names (`payload.object.id` or `meeting_id`), else the
+one of the Zoom user it names (its `payload.user_id`, or the object's
+`host_id` / `meeting_host_id`), within `payload.account_id`; never the
+account alone. `context.organization` is its organization.
 Events without a handler, or without a connection when the handler needs
 one, are stored and marked ignored; so is any event whose handler raises
 `EventIgnored`.
@@ -112,13 +114,17 @@ def batch_handler_for(event_type):
     return _batch_handlers.get(event_type)
 
 
-def _zoom_user_of(payload):
-    """(account id, user id) of the Zoom user an event is about, as its payload names them ("" when it does not)."""
+def event_names(payload):
+    """(zoom meeting id or None, account id, user id): what routes an event to its connection."""
     body = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
     zoom_object = body.get("object") if isinstance(body.get("object"), dict) else {}
     account_id = str(body.get("account_id") or zoom_object.get("account_id") or "")
     zoom_user_id = str(body.get("user_id") or zoom_object.get("host_id") or zoom_object.get("meeting_host_id") or "")
-    return account_id, zoom_user_id
+    try:
+        zoom_meeting_id = int(zoom_object.get("id") or zoom_object.get("meeting_id"))
+    except (TypeError, ValueError):
+        zoom_meeting_id = None
+    return zoom_meeting_id, account_id, zoom_user_id
 
 
 def context_build(*, event, payload):
@@ -127,12 +133,12 @@ def context_build(*, event, payload):
 
 
 def contexts_build(*, events):
-    """The contexts of `(event, payload)` pairs, in order; the connections of all their Zoom users read in one query."""
-    users = [_zoom_user_of(payload) for _, payload in events]
-    connections = connection_selectors.connections_for_zoom_users(keys=users)
+    """The contexts of `(event, payload)` pairs, in order; the connections of all they name read in one query."""
+    named = [event_names(payload) for _, payload in events]
+    connections = connection_selectors.connections_for_events(named=named)
     return [
-        WebhookContext(event=event, payload=payload, connection=connections[user])
-        for (event, payload), user in zip(events, users, strict=True)
+        WebhookContext(event=event, payload=payload, connection=connections[names])
+        for (event, payload), names in zip(events, named, strict=True)
     ]
 
 

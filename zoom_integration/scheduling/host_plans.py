@@ -63,7 +63,7 @@ def host_plan_check(*, organization_id):
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_WEBINARS):
         return None
     try:
-        settings = connection_client(organization=organization).users_me_settings() or {}
+        settings = connection_client(connection=connection).users_me_settings() or {}
     except ZoomError as error:
         logger.info("zoom webinar plan not checked: %s", type(error).__name__)
         return None

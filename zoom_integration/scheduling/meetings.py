@@ -19,7 +19,7 @@ from courses.services import class_session_update
 from orgs.models import Organization
 
 from ..connection import selectors
-from ..connection.tokens import connection_client
+from ..connection.tokens import connection_client, meeting_client
 from ..constants import (
     ACCOUNT_TYPE_LICENSED,
     APPROVAL_MANUAL,
@@ -42,7 +42,7 @@ from ..exceptions import (
     ZoomRateLimited,
     ZoomRejected,
 )
-from ..models import MeetingStatus, ZoomMeeting, ZoomMeetingDefaults
+from ..models import MeetingStatus, ZoomConnection, ZoomMeeting, ZoomMeetingDefaults
 from ..payloads import zoom_time
 from ..tuning import MEETING_PASSWORD_LENGTH, ZOOM_CALL_CLAIM
 from . import host_plans
@@ -193,10 +193,10 @@ def meeting_create(*, meeting_pk):
         claimed = _create_claim(meeting_pk)
         if claimed is None:
             return ZoomMeeting.objects.filter(pk=meeting_pk).first()
-        meeting, body, registration = claimed
-        meeting_write_claim(organization=meeting.organization)
+        meeting, connection, body, registration = claimed
+        meeting_write_claim(connection=connection)
         try:
-            created = connection_client(organization=meeting.organization).meeting_create(body=body, kind=meeting.kind)
+            created = connection_client(connection=connection).meeting_create(body=body, kind=meeting.kind)
         except ZoomRejected as error:
             if meeting.is_webinar and host_plans.webinar_refusal_record(organization=meeting.organization, error=error):
                 raise ZoomRejected(error.code, host_plans.WEBINAR_PLAN_MISSING_MESSAGE) from error
@@ -237,14 +237,17 @@ def meeting_create(*, meeting_pk):
 
 
 def _create_claim(meeting_pk):
-    """(meeting, body, registration) once this run holds the meeting's create claim, else None."""
+    """(meeting, connection, body, registration) once this run holds the meeting's create claim, else None.
+
+    The meeting is made on its class's host (`connection_for_class`) and remembers it.
+    """
     now = timezone.now()
-    meeting = ZoomMeeting.objects.select_related("organization").filter(pk=meeting_pk).first()
+    meeting = ZoomMeeting.objects.select_related("organization", "class_session").filter(pk=meeting_pk).first()
     if meeting is None or meeting.is_ready or meeting.series_meeting_id is not None:
         return None  # a class of a recurring meeting is made with its series (scheduling.series)
-    connection = selectors.connection_of(organization=meeting.organization)
+    connection = selectors.connection_for_class(class_session=meeting.class_session)
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
-        raise ZoomNeedsReconnect()
+        raise ZoomNeedsReconnect(connection=connection)
     if meeting.is_webinar and not selectors.connection_has_feature(connection=connection, feature=FEATURE_WEBINARS):
         raise ZoomMissingScope(FEATURE_WEBINARS.missing(connection.scopes))
     registration = connection.account_type == ACCOUNT_TYPE_LICENSED and selectors.connection_has_feature(
@@ -263,11 +266,12 @@ def _create_claim(meeting_pk):
         if meeting.create_claimed_until is not None and meeting.create_claimed_until > now:
             return None
         meeting.create_claimed_until = now + ZOOM_CALL_CLAIM
-        meeting.save(update_fields=["create_claimed_until", "updated_at"])
+        meeting.connection = connection
+        meeting.save(update_fields=["create_claimed_until", "connection", "updated_at"])
     body = meeting_body(
         class_session=meeting.class_session, defaults=defaults, registration=registration, kind=meeting.kind
     )
-    return meeting, body, registration
+    return meeting, connection, body, registration
 
 
 def _meeting_fill(meeting, data):
@@ -292,7 +296,8 @@ def meeting_update_from_class(*, meeting_pk):
         return None
     if meeting.is_occurrence:
         return occurrence_update_from_class(meeting=meeting)
-    client = connection_client(organization=meeting.organization)
+    connection = selectors.connection_for_meeting(meeting=meeting)
+    client = connection_client(connection=connection)
     try:
         live = client.meeting_get(meeting_id=meeting.zoom_meeting_id, kind=meeting.kind)
     except ZoomNotFound:
@@ -306,7 +311,7 @@ def meeting_update_from_class(*, meeting_pk):
         if "start_time" in body or "timezone" in body:
             body["start_time"] = _zoom_start_time(meeting.class_session)
             body["timezone"] = meeting.class_session.timezone
-        meeting_write_claim(organization=meeting.organization, message=UPDATE_WAITS_MESSAGE)
+        meeting_write_claim(connection=connection, message=UPDATE_WAITS_MESSAGE)
         client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body, kind=meeting.kind)
     values = _class_values(meeting.class_session)
     ZoomMeeting.objects.filter(pk=meeting.pk).update(
@@ -336,8 +341,9 @@ def occurrence_update_from_class(*, meeting):
     if meeting.duration != class_session.duration_minutes:
         body["duration"] = class_session.duration_minutes
     if body:
-        meeting_write_claim(organization=meeting.organization, message=UPDATE_WAITS_MESSAGE)
-        connection_client(organization=meeting.organization).meeting_update(
+        connection = selectors.connection_for_meeting(meeting=meeting)
+        meeting_write_claim(connection=connection, message=UPDATE_WAITS_MESSAGE)
+        connection_client(connection=connection).meeting_update(
             meeting_id=meeting.zoom_meeting_id, occurrence_id=meeting.occurrence_id, body=body
         )
     ZoomMeeting.objects.filter(pk=meeting.pk).update(
@@ -409,18 +415,28 @@ def meeting_push_class_values(*, meeting_pk):
     body = {}
     if "password" in meeting.zoom_changes:
         body["password"] = meeting.password
-    client = connection_client(organization=meeting.organization)
+    connection = selectors.connection_for_meeting(meeting=meeting)
+    client = connection_client(connection=connection)
     if body:
-        meeting_write_claim(organization=meeting.organization, message=UPDATE_WAITS_MESSAGE)
+        meeting_write_claim(connection=connection, message=UPDATE_WAITS_MESSAGE)
         client.meeting_update(meeting_id=meeting.zoom_meeting_id, body=body, kind=meeting.kind)
     return meeting_update_from_class(meeting_pk=meeting.pk)
 
 
-def occurrence_delete_on_zoom(*, organization_id, zoom_meeting_id, occurrence_id):
+def _deleting_connection(organization, connection_id):
+    """The host a meeting was made with; the organization's connection for meetings from before hosts were kept."""
+    if connection_id is not None:
+        connection = ZoomConnection.objects.filter(pk=connection_id, organization=organization).first()
+        if connection is not None:
+            return connection
+    return selectors.connection_of(organization=organization)
+
+
+def occurrence_delete_on_zoom(*, organization_id, zoom_meeting_id, occurrence_id, connection_id=None):
     """Delete one class's occurrence of a recurring meeting (task body); the other classes keep the meeting."""
     organization = Organization.objects.get(pk=organization_id)
     try:
-        connection_client(organization=organization).meeting_delete(
+        connection_client(connection=_deleting_connection(organization, connection_id)).meeting_delete(
             meeting_id=zoom_meeting_id, occurrence_id=occurrence_id
         )
     except ZoomNotFound:
@@ -437,11 +453,13 @@ def meeting_mark_deleted_on_zoom(*, meeting):
     return meeting
 
 
-def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id, kind=KIND_MEETING):
-    """Delete a meeting (or webinar) on Zoom (task body); one that is already gone counts as deleted."""
+def meeting_delete_on_zoom(*, organization_id, zoom_meeting_id, kind=KIND_MEETING, connection_id=None):
+    """Delete a meeting (or webinar) on Zoom by its host (task body); one that is already gone counts as deleted."""
     organization = Organization.objects.get(pk=organization_id)
     try:
-        connection_client(organization=organization).meeting_delete(meeting_id=zoom_meeting_id, kind=kind)
+        connection_client(connection=_deleting_connection(organization, connection_id)).meeting_delete(
+            meeting_id=zoom_meeting_id, kind=kind
+        )
     except ZoomNotFound:
         logger.info("zoom meeting was already gone when deleting")
     ZoomMeeting.objects.filter(organization=organization, zoom_meeting_id=zoom_meeting_id).update(
@@ -459,9 +477,7 @@ def meeting_mark_replacing(*, meeting):
 
 def meeting_start_url(*, meeting):
     """A fresh host start URL (never stored: it signs in as the connected Zoom user)."""
-    data = connection_client(organization=meeting.organization).meeting_get(
-        meeting_id=meeting.zoom_meeting_id, kind=meeting.kind
-    )
+    data = meeting_client(meeting=meeting).meeting_get(meeting_id=meeting.zoom_meeting_id, kind=meeting.kind)
     return data["start_url"]
 
 

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..connection import selectors
 from ..constants import MEETING_WRITES_PER_DAY
 from ..exceptions import ZoomDailyLimitPlanned
 from ..models import ZoomHostDailyWrites
@@ -22,9 +21,8 @@ def next_utc_midnight(now=None):
     return datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
 
 
-def meeting_write_claim(*, organization, message=None):
-    """Count one meeting create/update for the organization's Zoom host today, or raise ZoomDailyLimitPlanned."""
-    connection = selectors.connection_of(organization=organization)
+def meeting_write_claim(*, connection, message=None):
+    """Count one meeting create/update for the connection's Zoom host today, or raise ZoomDailyLimitPlanned."""
     if connection is None:
         return
     now = timezone.now()
@@ -42,8 +40,7 @@ def meeting_write_claim(*, organization, message=None):
         ZoomHostDailyWrites.objects.filter(pk=row.pk).update(used=F("used") + 1)
 
 
-def meeting_writes_used_today(*, organization):
-    connection = selectors.connection_of(organization=organization)
+def meeting_writes_used_today(*, connection):
     if connection is None:
         return 0
     day = timezone.now().astimezone(UTC).date()

@@ -17,7 +17,7 @@ from courses.services import registration_confirmation_message, registration_con
 from mailing.queue import emails_queue
 
 from ..connection import selectors
-from ..connection.tokens import connection_client
+from ..connection.tokens import meeting_client
 from ..constants import (
     BATCH_REGISTRANTS_MAX,
     FEATURE_REGISTRANTS,
@@ -51,7 +51,7 @@ def _registration_ready_meeting(class_session_id):
     )
     if meeting is None:
         return None
-    connection = selectors.connection_of(organization=meeting.organization)
+    connection = selectors.connection_for_meeting(meeting=meeting)
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_REGISTRANTS):
         return None
     return meeting
@@ -120,7 +120,7 @@ def registrant_sync(*, registration_pk, final_attempt=False):
         return registrant
     meeting = registrant.meeting
     try:
-        client = connection_client(organization=meeting.organization)
+        client = meeting_client(meeting=meeting)
         action = _registrant_claim(registrant)
         if action is None:  # registered already, or another writer holds the claim
             return registrant
@@ -247,7 +247,7 @@ def registrant_cancel(*, registration_pk):
         return registrant
     if registrant.registrant_id and registrant.meeting.is_ready:
         try:
-            connection_client(organization=registrant.meeting.organization).registrants_status_update(
+            meeting_client(meeting=registrant.meeting).registrants_status_update(
                 meeting_id=registrant.meeting.zoom_meeting_id,
                 kind=registrant.meeting.kind,
                 action="cancel",
@@ -315,7 +315,7 @@ def registrants_sync(*, meeting_pk):
     """
     meeting = ZoomMeeting.objects.select_related("organization", "class_session").get(pk=meeting_pk)
     try:
-        client = connection_client(organization=meeting.organization)
+        client = meeting_client(meeting=meeting)
         rows = _prepare_rows(meeting)
         confirmed = [row for row in rows if row.registration.is_confirmed]
         cancelled = [

@@ -19,7 +19,7 @@ from django.utils import timezone
 from courses.models import ClassSession, ClassStatus, DeliveryMode, Registration, RegistrationStatus
 
 from ..connection import selectors
-from ..connection.tokens import connection_client
+from ..connection.tokens import connection_client, meeting_client, series_meeting_client
 from ..constants import (
     ACCOUNT_TYPE_LICENSED,
     APPROVAL_AUTOMATIC,
@@ -144,14 +144,20 @@ def series_meeting_body(*, series, first_class, defaults, registration):
 
 
 def _series_claim(series_meeting_pk):
-    """(series meeting, classes, body, registration) once this run holds the create claim, else None."""
+    """(series meeting, connection, body, registration) once this run holds the create claim, else None.
+
+    The recurring meeting is made on the host of the series' first class, and remembers it.
+    """
     now = timezone.now()
-    series_meeting = ZoomSeriesMeeting.objects.select_related("organization").filter(pk=series_meeting_pk).first()
+    series_meeting = (
+        ZoomSeriesMeeting.objects.select_related("organization", "class_series").filter(pk=series_meeting_pk).first()
+    )
     if series_meeting is None or series_meeting.is_ready:
         return None
-    connection = selectors.connection_of(organization=series_meeting.organization)
+    series_meeting.connection_id = None  # not made yet: the host is the first class's now
+    connection = selectors.connection_for_series_meeting(series_meeting=series_meeting)
     if not selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
-        raise ZoomNeedsReconnect()
+        raise ZoomNeedsReconnect(connection=connection)
     registration = connection.account_type == ACCOUNT_TYPE_LICENSED and selectors.connection_has_feature(
         connection=connection, feature=FEATURE_REGISTRANTS
     )
@@ -179,12 +185,13 @@ def _series_claim(series_meeting_pk):
             if not meeting.is_ready and meeting.series_meeting_id is None:
                 ZoomMeeting.objects.filter(pk=meeting.pk).update(series_meeting=series_meeting)
         series_meeting.create_claimed_until = now + ZOOM_CALL_CLAIM
-        series_meeting.save(update_fields=["create_claimed_until", "updated_at"])
+        series_meeting.connection = connection
+        series_meeting.save(update_fields=["create_claimed_until", "connection", "updated_at"])
     classes.sort(key=lambda class_session: class_session.starts_at)
     body = series_meeting_body(
         series=series_meeting.class_series, first_class=classes[0], defaults=defaults, registration=registration
     )
-    return series_meeting, body, registration
+    return series_meeting, connection, body, registration
 
 
 def _waiting_rows(series_meeting):
@@ -201,9 +208,9 @@ def series_meeting_create(*, series_meeting_pk):
         claimed = _series_claim(series_meeting_pk)
         if claimed is None:
             return ZoomSeriesMeeting.objects.filter(pk=series_meeting_pk).first()
-        series_meeting, body, registration = claimed
-        meeting_write_claim(organization=series_meeting.organization)
-        client = connection_client(organization=series_meeting.organization)
+        series_meeting, connection, body, registration = claimed
+        meeting_write_claim(connection=connection)
+        client = connection_client(connection=connection)
         created = client.meeting_create(body=body)
     except ZoomDailyLimitPlanned as error:
         now = timezone.now()
@@ -273,6 +280,7 @@ def _occurrences_assign(series_meeting_pk, created, registration):
                 own_meetings.append(meeting.pk)
                 continue
             meetings._meeting_fill(meeting, created)
+            meeting.connection_id = series_meeting.connection_id
             meeting.occurrence_id = str(occurrence["occurrence_id"])
             meeting.start_time = zoom_time(occurrence["start_time"])
             meeting.duration = occurrence.get("duration") or meeting.class_session.duration_minutes
@@ -406,7 +414,7 @@ def series_registrant_sync(*, registrant):
         email=registration.email.lower(),
         defaults={"organization": meeting.organization},
     )
-    client = connection_client(organization=meeting.organization)
+    client = meeting_client(meeting=meeting)
     if not _series_registrant_register(client, series_meeting, series_registrant, registrants._person(registration)):
         return registrant
     rows = _copy_to_classes(series_registrant)
@@ -472,7 +480,7 @@ def series_registrants_sync(*, series_meeting_pk):
     by_email = {}
     for registration in confirmed:
         by_email.setdefault(registration.email.lower(), []).append(registration)
-    client = connection_client(organization=series_meeting.organization)
+    client = series_meeting_client(series_meeting=series_meeting)
     registered = 0
     for email, group in by_email.items():
         series_registrant, _ = ZoomSeriesRegistrant.objects.get_or_create(
@@ -503,7 +511,7 @@ def series_registrant_cancel(*, registrant):
     if not still and series_registrant.registrant_id and series_registrant.status != RegistrantStatus.CANCELLED:
         series_meeting = series_registrant.series_meeting
         try:
-            connection_client(organization=series_meeting.organization).registrants_status_update(
+            series_meeting_client(series_meeting=series_meeting).registrants_status_update(
                 meeting_id=series_meeting.zoom_meeting_id,
                 action="cancel",
                 registrants=[{"id": series_registrant.registrant_id}],

@@ -7,6 +7,7 @@ import requests
 from django.utils import timezone
 
 from zoom_integration.connection.client import StaticToken, ZoomClient
+from zoom_integration.connection.selectors import connection_of
 from zoom_integration.connection.tokens import connection_client
 from zoom_integration.exceptions import (
     ZoomMissingScope,
@@ -172,7 +173,7 @@ def test_missing_scope_names_the_scope_and_does_not_refresh(zoom, organization):
     )
 
     with pytest.raises(ZoomMissingScope) as raised:
-        connection_client(organization=organization).users_me()
+        connection_client(connection=connection_of(organization=organization)).users_me()
 
     assert raised.value.scopes == ["user:read:user"]
     assert "user:read:user" in raised.value.user_message
@@ -196,7 +197,7 @@ def test_401_code_124_refreshes_once_and_retries_once(zoom, organization):
     zoom.post(TOKEN_URL, json=token_body("zat-fresh", "zrt-next"))
     zoom.get(ME, json=fixture_json("users_me.json"))
 
-    assert connection_client(organization=organization).users_me()["id"]
+    assert connection_client(connection=connection_of(organization=organization)).users_me()["id"]
 
     me_calls = calls_to(zoom, ME)
     assert [call.request.headers["Authorization"] for call in me_calls] == ["Bearer zat-revoked", "Bearer zat-fresh"]
@@ -213,7 +214,7 @@ def test_second_401_after_refresh_needs_reconnect(zoom, organization):
     zoom.post(TOKEN_URL, json=token_body("zat-fresh", "zrt-next"))
 
     with pytest.raises(ZoomNeedsReconnect):
-        connection_client(organization=organization).users_me()
+        connection_client(connection=connection_of(organization=organization)).users_me()
 
     assert len(calls_to(zoom, TOKEN_URL)) == 1
     assert len(calls_to(zoom, ME)) == 2
@@ -228,13 +229,13 @@ def test_expired_token_is_refreshed_before_the_call(zoom, organization):
     zoom.post(TOKEN_URL, json=token_body("zat-fresh", "zrt-next"))
     zoom.get(ME, json=fixture_json("users_me.json"))
 
-    connection_client(organization=organization).users_me()
+    connection_client(connection=connection_of(organization=organization)).users_me()
 
     assert calls_to(zoom, ME)[0].request.headers["Authorization"] == "Bearer zat-fresh"
 
 
 def test_no_connection_means_reconnect(organization):
     with pytest.raises(ZoomNeedsReconnect) as raised:
-        connection_client(organization=organization)
+        connection_client(connection=connection_of(organization=organization))
 
     assert "Reconnect Zoom to manage this" in raised.value.user_message

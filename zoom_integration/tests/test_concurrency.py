@@ -9,6 +9,7 @@ import responses
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from zoom_integration.connection.selectors import connection_of
 from zoom_integration.connection.tokens import connection_client
 
 from .conftest import API, TOKEN_URL, fixture_json, form_of, token_body
@@ -64,7 +65,7 @@ def test_many_workers_make_exactly_one_refresh_and_all_use_the_new_token(zoom, o
     def worker():
         try:
             start.wait()
-            results.append(connection_client(organization=organization).users_me()["id"])
+            results.append(connection_client(connection=connection_of(organization=organization)).users_me()["id"])
         except Exception as error:
             errors.append(error)
         finally:

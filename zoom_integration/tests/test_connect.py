@@ -376,9 +376,14 @@ def test_option_b_of_a_zoom_user_connected_elsewhere_is_refused_naming_it(client
 # Access ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["/settings/zoom/", "/settings/zoom/disconnect/"])
-def test_trainer_gets_403_on_zoom_settings_pages(trainer_client, url):
-    assert trainer_client.get(url).status_code == 403
+def test_trainer_gets_403_on_the_organizations_disconnect_page(trainer_client):
+    assert trainer_client.get("/settings/zoom/disconnect/").status_code == 403
+
+
+def test_trainer_opening_settings_zoom_is_shown_their_own_zoom(trainer_client):
+    response = trainer_client.get("/settings/zoom/")
+    assert response.status_code == 302
+    assert response["Location"] == "/settings/zoom/mine/"
 
 
 def test_trainer_cannot_start_a_connection(trainer_client, zoom):

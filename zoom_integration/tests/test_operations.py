@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from attendance.models import PresenceSignal
 from attendance.services import presence_signal_record
-from tests.factories import RegistrationFactory
+from tests.factories import ClassSessionFactory, MembershipFactory, RegistrationFactory
 from zoom_integration.models import WebhookEvent, ZoomMeeting, ZoomRegistrant
 
 from .conftest import ALL_SCOPES, TOKEN_URL, token_body
@@ -108,3 +108,27 @@ def test_purge_removes_every_zoom_derived_record_after_confirmation(class_sessio
     assert "Removed" in output
     assert not ZoomMeeting.objects.exists() and not ZoomRegistrant.objects.exists()
     assert not WebhookEvent.objects.exists() and not PresenceSignal.objects.exists()
+
+
+@pytest.mark.django_db
+def test_zoom_status_and_refresh_report_each_connection(organization, zoom):
+    ana = MembershipFactory(organization=organization, role="trainer", user__email="ana@example.com").user
+    ZoomConnectionFactory(organization=organization, zoom_email="host@example.com")
+    anas = ZoomConnectionFactory(organization=organization, user=ana, zoom_email="ana.zoom@example.com")
+    ZoomMeeting.objects.create(
+        organization=organization,
+        class_session=ClassSessionFactory(course__organization=organization),
+        connection=anas,
+        status="failed",
+    )
+
+    output = run("zoom_status", "--org", organization.slug)
+
+    assert "host: organization's Zoom host@example.com: connected" in output
+    assert "host: ana@example.com's own Zoom ana.zoom@example.com: connected" in output
+    assert "0 meetings being created, 1 meetings failed" in output
+    zoom.add(responses.POST, TOKEN_URL, json=token_body("new-access-token-1", "new-refresh-token-1"))
+    zoom.add(responses.POST, TOKEN_URL, json=token_body("new-access-token-2", "new-refresh-token-2"))
+    refreshed = run("zoom_refresh_tokens", "--org", organization.slug)
+    assert "Acme Training, organization's Zoom (host@example.com): refreshed" in refreshed
+    assert "Acme Training, ana@example.com's own Zoom (ana.zoom@example.com): refreshed" in refreshed

@@ -11,6 +11,7 @@ from django.db import connection as db_connection
 from tests.factories import UserFactory
 from zoom_integration.connection import oauth
 from zoom_integration.connection.client import StaticToken, ZoomClient
+from zoom_integration.connection.selectors import connection_of
 from zoom_integration.connection.tokens import connection_client
 from zoom_integration.models import PendingZoomGrant, ZoomConnection
 
@@ -68,7 +69,7 @@ def test_tokens_never_leak(owner_client, organization, client_factory, zoom_with
     state = parse_qs(authorize.query)["state"][0]
     owner_client.get("/settings/zoom/callback/", {"code": "codeA", "state": state})
     zoom_with_tokens["rejected_once"] = False
-    connection_client(organization=organization).users_me()
+    connection_client(connection=connection_of(organization=organization)).users_me()
     # Option B held for a signed-out browser (third pair).
     client_factory().get("/settings/zoom/callback/", {"code": "codeB"})
 
@@ -92,7 +93,7 @@ def test_tokens_never_leak(owner_client, organization, client_factory, zoom_with
         str(connection),
         repr(pending),
         str(pending),
-        repr(connection_client(organization=organization)),
+        repr(connection_client(connection=connection_of(organization=organization))),
     ]
     reprs.append(repr(ZoomClient(tokens=StaticToken(TOKENS[0]))))
     reprs.append(

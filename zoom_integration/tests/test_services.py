@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.factories import MembershipFactory, UserFactory
 from zoom_integration import crypto, jobs, tasks
 from zoom_integration.connection import services, tokens
-from zoom_integration.connection.selectors import connection_features
+from zoom_integration.connection.selectors import connection_features, connection_of
 from zoom_integration.exceptions import ZoomNeedsReconnect
 from zoom_integration.inbox import drain
 from zoom_integration.models import PendingZoomGrant, WebhookEvent, ZoomAccessRemoval, ZoomConnection
@@ -44,10 +44,10 @@ def test_refused_refresh_marks_reconnect_needed_and_emails_owners_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(ZoomNeedsReconnect):
-            tokens.connection_client(organization=organization).users_me()
+            tokens.connection_client(connection=connection_of(organization=organization)).users_me()
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(ZoomNeedsReconnect) as again:
-            tokens.connection_client(organization=organization).users_me()
+            tokens.connection_client(connection=connection_of(organization=organization)).users_me()
 
     connection.refresh_from_db()
     assert connection.status == "reconnect_needed"

@@ -14,6 +14,7 @@ from tests.factories import RegistrationFactory
 from zoom_integration import tasks
 from zoom_integration.connection import oauth
 from zoom_integration.connection.guard import ZoomCalledInTransaction
+from zoom_integration.connection.selectors import connection_of
 from zoom_integration.connection.tokens import connection_client
 from zoom_integration.exceptions import ZoomRejected, ZoomUnavailable
 from zoom_integration.models import MeetingStatus, RegistrantStatus, ZoomMeeting, ZoomRegistrant
@@ -28,7 +29,7 @@ REGISTRANTS_URL = f"{API}/meetings/{MEETING_ID}/registrants"
 @pytest.mark.django_db
 def test_the_client_refuses_to_call_zoom_inside_a_transaction(connected, zoom):
     with pytest.raises(ZoomCalledInTransaction), transaction.atomic():
-        connection_client(organization=connected.organization).users_me()
+        connection_client(connection=connection_of(organization=connected.organization)).users_me()
     with pytest.raises(ZoomCalledInTransaction), transaction.atomic():
         oauth.token_refresh(refresh_token="refresh")
     assert len(zoom.calls) == 0, "nothing reached Zoom"

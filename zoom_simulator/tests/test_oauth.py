@@ -221,3 +221,37 @@ def test_token_lifetime_setting_and_expiry(client, settings, zoom_user):
     assert tokens["expires_in"] == 0
     assert response.status_code == 401
     assert response.json() == {"code": 124, "message": "Access token has expired."}
+
+
+@pytest.mark.django_db
+def test_a_second_user_of_the_same_account_authorizes_and_uninstalls_only_their_own_grant(client, captured):
+    first = exchange(client, parse_qs(urlsplit(consent(client)["Location"]).query)["code"][0]).json()
+    owner = SimUser.objects.get()
+    page = client.get("/zoomsim/oauth/authorize", authorize_params()).content.decode()
+    assert "The account of owner@example.com" in page
+    signed_in = client.post(
+        "/zoomsim/oauth/authorize",
+        {
+            **authorize_params(),
+            "decision": "allow",
+            "email": "ana@example.com",
+            "first_name": "Ana",
+            "last_name": "Trainer",
+            "account_type": "2",
+            "account_of": str(owner.pk),
+        },
+    )
+    second = exchange(client, parse_qs(urlsplit(signed_in["Location"]).query)["code"][0]).json()
+
+    ana = SimUser.objects.get(email="ana@example.com")
+    assert ana.account_id == owner.account_id and ana.zoom_user_id != owner.zoom_user_id
+    me = client.get("/zoomsim/v2/users/me", headers={"Authorization": f"Bearer {second['access_token']}"}).json()
+    assert (me["id"], me["account_id"]) == (ana.zoom_user_id, owner.account_id)
+
+    services.app_uninstall(user=ana)
+
+    assert [request.payload["payload"]["user_id"] for request in captured] == [ana.zoom_user_id]
+    headers = {"Authorization": f"Bearer {first['access_token']}"}
+    assert client.get("/zoomsim/v2/users/me", headers=headers).status_code == 200
+    gone = {"Authorization": f"Bearer {second['access_token']}"}
+    assert client.get("/zoomsim/v2/users/me", headers=gone).status_code == 401

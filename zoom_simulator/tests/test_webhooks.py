@@ -133,3 +133,28 @@ def test_join_page_from_a_registrants_link(client, meeting, captured):
     assert "Join as Lin" in page.content.decode()
     assert "You are in the meeting" in joined.content.decode()
     assert captured[-1].payload["payload"]["object"]["participant"]["registrant_id"] == registrant.registrant_id
+
+
+@pytest.mark.django_db
+def test_each_users_meetings_send_webhooks_naming_their_own_host(zoom_user, captured):
+    colleague = services.user_get_or_create(
+        email="ana@example.com", first_name="Ana", last_name="Trainer", account_of=zoom_user
+    )
+    theirs = [
+        services.meeting_create(host=host, topic=f"Class of {host.first_name}", count_against_limit=False)
+        for host in (zoom_user, colleague)
+    ]
+
+    for meeting in theirs:
+        services.participant_join(meeting=meeting, name="Guest", email="guest@example.com")
+
+    named = [
+        (request.event, request.payload["payload"]["account_id"], request.payload["payload"]["object"]["host_id"])
+        for request in captured
+    ]
+    assert named == [
+        ("meeting.started", zoom_user.account_id, zoom_user.zoom_user_id),
+        ("meeting.participant_joined", zoom_user.account_id, zoom_user.zoom_user_id),
+        ("meeting.started", zoom_user.account_id, colleague.zoom_user_id),
+        ("meeting.participant_joined", zoom_user.account_id, colleague.zoom_user_id),
+    ]

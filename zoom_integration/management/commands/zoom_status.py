@@ -10,7 +10,10 @@ def _when(value):
 
 
 class Command(BaseCommand):
-    help = "Per organization: Zoom connection state, Zoom email, token expiry, last webhook, pending and failed work."
+    help = (
+        "Per organization: Zoom connection state, Zoom email, token expiry, last webhook, pending and failed work; "
+        "then the same per connection (the organization's and each trainer's own Zoom)."
+    )
 
     def add_arguments(self, parser):
         add_organization_argument(parser, help_text="Only this organization (its slug).")
@@ -34,3 +37,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  failed:        " + (self.style.ERROR(failed) if any(status.failed.values()) else failed)
             )
+            for host in status.hosts:
+                connection = host.connection
+                self.stdout.write(
+                    f"  host: {host.whose} Zoom {connection.zoom_email or connection.zoom_user_id}: "
+                    f"{host.state.replace('_', ' ')}, token expires {_when(host.token_expires_at)}, "
+                    f"last webhook {_when(connection.last_webhook_at)}, "
+                    f"{host.meetings_creating} meetings being created, "
+                    + (
+                        self.style.ERROR(f"{host.meetings_failed} meetings failed")
+                        if host.meetings_failed
+                        else "0 meetings failed"
+                    )
+                )
