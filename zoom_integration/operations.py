@@ -19,7 +19,9 @@ from .models import (
     RegistrantStatus,
     WebhookEvent,
     WebhookState,
+    ZoomAccessRemoval,
     ZoomConnection,
+    ZoomHostPlan,
     ZoomMeeting,
     ZoomRegistrant,
 )
@@ -194,14 +196,17 @@ def zoom_data_purge(*, organization, dry_run=False):
     """Delete every Zoom-derived record of an organization (a support deletion request) and report counts.
 
     Meeting metadata and registrant links, AI summaries and recording references (with their meetings),
-    Zoom attendance signals and participants, and stored webhook events. Tokens are not touched here:
-    disconnecting deletes those.
+    Zoom attendance signals and participants, stored webhook events, and what Zoom said of its hosts' plans
+    (unless another organization's connection uses that Zoom user). Tokens are not touched here: disconnecting
+    deletes those.
     """
     meetings = ZoomMeeting.objects.filter(organization=organization)
+    host_plans = _host_plans_of(organization)
     counts = {
         "meetings": meetings.count(),
         "registrant links": ZoomRegistrant.objects.filter(organization=organization).count(),
         "webhook events": WebhookEvent.objects.filter(organization=organization).count(),
+        "host plans": host_plans.count(),
     }
     counts.update(_related_counts(meetings))
     counts.update(attendance_source_purge(organization=organization, source="zoom", dry_run=True))
@@ -214,7 +219,20 @@ def zoom_data_purge(*, organization, dry_run=False):
         ZoomRegistrant.objects.filter(organization=organization).delete()
         meetings.delete()
         WebhookEvent.objects.filter(organization=organization).delete()
+        host_plans.delete()
     return counts
+
+
+def _host_plans_of(organization):
+    """The plans of Zoom users this organization connected (now or before) that no other organization connects."""
+    zoom_users = set(ZoomConnection.objects.filter(organization=organization).values_list("zoom_user_id", flat=True))
+    zoom_users |= set(
+        ZoomAccessRemoval.objects.filter(organization=organization).values_list("zoom_user_id", flat=True)
+    )
+    elsewhere = ZoomConnection.objects.filter(zoom_user_id__in=zoom_users).exclude(organization=organization)
+    return ZoomHostPlan.objects.filter(zoom_user_id__in=zoom_users).exclude(
+        zoom_user_id__in=elsewhere.values("zoom_user_id")
+    )
 
 
 def _related_counts(meetings):

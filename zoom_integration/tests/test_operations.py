@@ -6,11 +6,12 @@ import pytest
 import responses
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from attendance.models import PresenceSignal
 from attendance.services import presence_signal_record
 from tests.factories import ClassSessionFactory, MembershipFactory, RegistrationFactory
-from zoom_integration.models import WebhookEvent, ZoomMeeting, ZoomRegistrant
+from zoom_integration.models import WebhookEvent, ZoomAccessRemoval, ZoomHostPlan, ZoomMeeting, ZoomRegistrant
 
 from .conftest import ALL_SCOPES, TOKEN_URL, token_body
 from .factories import ZoomConnectionFactory
@@ -132,3 +133,24 @@ def test_zoom_status_and_refresh_report_each_connection(organization, zoom):
     refreshed = run("zoom_refresh_tokens", "--org", organization.slug)
     assert "Acme Training, organization's Zoom (host@example.com): refreshed" in refreshed
     assert "Acme Training, ana@example.com's own Zoom (ana.zoom@example.com): refreshed" in refreshed
+
+
+@pytest.mark.django_db
+def test_purge_removes_what_zoom_said_of_the_hosts_plans_unless_another_organization_connects_them(
+    organization, other_organization
+):
+    ZoomConnectionFactory(organization=organization, zoom_user_id="only-mine")
+    # A host the organization once connected, who has since connected another organization.
+    ZoomAccessRemoval.objects.create(
+        organization=organization,
+        reason="disconnected",
+        zoom_user_id="moved-on",
+        zoom_account_id="acct",
+        removed_at=timezone.now(),
+    )
+    ZoomConnectionFactory(organization=other_organization, zoom_user_id="moved-on")
+    for zoom_user_id in ("only-mine", "moved-on", "someone-else"):
+        ZoomHostPlan.objects.create(zoom_user_id=zoom_user_id, webinar=True)
+    assert "1 host plans" in run("zoom_purge_org_data", "--org", organization.slug, "--dry-run")
+    run("zoom_purge_org_data", "--org", organization.slug, "--yes")
+    assert sorted(ZoomHostPlan.objects.values_list("zoom_user_id", flat=True)) == ["moved-on", "someone-else"]
