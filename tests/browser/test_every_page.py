@@ -200,10 +200,11 @@ def _pages(world):
             f"/settings/members/{world['trainer_membership'].pk}/remove/",
             "/settings/zoom/",
             "/settings/zoom/disconnect/",
+            "/settings/zoom/mine/",
             "/organizations/new/",
             "/accounts/password/change/",
         ],
-        "trainer": [*member_pages, "/settings/zoom/"],  # the last one is the 403 page
+        "trainer": [*member_pages, "/settings/zoom/mine/", "/settings/zoom/disconnect/"],  # the last one is the 403
         "student": ["/portal/", "/privacy/"],
         "visitor": [
             "/accounts/login/",
@@ -225,7 +226,7 @@ def _pages(world):
     }
 
 
-EXPECTED_STATUS = {("trainer", "/settings/zoom/"): 403, ("visitor", "/no-such-page/"): 404}
+EXPECTED_STATUS = {("trainer", "/settings/zoom/disconnect/"): 403, ("visitor", "/no-such-page/"): 404}
 
 # The deepest boxes whose content overflows them, outside any scroll box: what to fix when a page is too wide.
 OVERFLOWING = """() => [...document.querySelectorAll('body *')]
