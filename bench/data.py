@@ -97,6 +97,8 @@ def class_with_students(
         meeting = ZoomMeeting.objects.create(
             organization=organization,
             class_session=class_session,
+            # Made by the organization's Zoom, as every meeting created since hosts are recorded.
+            connection=ZoomConnection.objects.filter(organization=organization, user__isnull=True).first(),
             status=MeetingStatus.READY,
             zoom_meeting_id=zoom_meeting_id,
             zoom_uuid=f"{secrets.token_urlsafe(16)}==",

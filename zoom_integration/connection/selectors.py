@@ -78,11 +78,14 @@ def connection_for_trainer(*, organization_id, trainer_id):
 def connection_for_meeting(*, meeting):
     """The connection hosting a meeting: the one it was made with, else (not made yet) its class's host.
 
-    The meeting's own `connection` is used as loaded (select_related it where many are read).
+    The meeting's own `connection` is used as loaded (select_related it where many are read); a class's host is
+    looked up once per meeting object, however many sections of a page ask.
     """
     if meeting.connection_id:
         return meeting.connection
-    return connection_for_class(class_session=meeting.class_session)
+    if "_class_host" not in meeting.__dict__:
+        meeting.__dict__["_class_host"] = connection_for_class(class_session=meeting.class_session)
+    return meeting.__dict__["_class_host"]
 
 
 def connection_for_series_meeting(*, series_meeting, first_class=None):
