@@ -14,11 +14,12 @@ WEBHOOK_DRAIN_PENDING_TTL_SECONDS = 30
 # A web process that saw the flag does not ask Redis again for this long.
 WEBHOOK_DRAIN_KNOWN_PENDING_SECONDS = 0.5
 # Events a drain claims at a time, helpers it may start for a backlog, and how long one task drains.
-# A batch's participant events are applied together, one transaction per class (a few queries each), so a
-# larger batch costs little more than a small one; under a steady trickle a drain claims what arrived meanwhile.
+# A batch's participant events are applied together, every class of the batch in one transaction and one set of
+# statements, so a larger batch costs little more than a small one; under a steady trickle a drain claims what
+# arrived meanwhile.
 WEBHOOK_DRAIN_BATCH = 200
-# A drain that claims at least this many events asks for a helper: at the top of the hour a batch spans many
-# classes, each its own transaction, so drains side by side (one per worker process) keep the lag down.
+# A drain that claims at least this many events asks for a helper: at the top of the hour drains side by side
+# (one per worker process) keep the lag down while the next batch arrives.
 WEBHOOK_DRAIN_HELPER_FROM = 50
 WEBHOOK_DRAIN_HELPERS = 3
 WEBHOOK_DRAIN_SECONDS = 60
