@@ -258,8 +258,8 @@ def online_hosting_note(*, organization, teacher):
     if connection_selectors.connection_has_feature(connection=connection, feature=FEATURE_MEETINGS):
         return f"Each booked time gets its own Zoom meeting with a passcode, hosted by {connection.zoom_email}."
     return (
-        "Zoom isn't connected, so booked times get no meeting link yet: an owner connects Zoom in Settings → Zoom, "
-        "then each booking's class page offers Create Zoom meeting."
+        "Zoom isn't connected, so booked times get no meeting link yet: the trainer connects their own Zoom under "
+        "My Zoom, or an owner connects the organization's in Settings → Zoom."
     )
 
 
