@@ -524,23 +524,22 @@ class ClassAttendancePage:
     def rows(self):
         return list(self.page.object_list)
 
-    @cached_property
-    def columns(self):
+    def _provided(self, providers):
+        """What other apps add for the students this page shows (report columns, sections)."""
         registrations = [row.registration for row in self.page.object_list]
         return [
-            column
-            for provider in extensions.report_columns
-            for column in provider(class_session=self.class_session, registrations=registrations)
+            item
+            for provider in providers
+            for item in provider(class_session=self.class_session, registrations=registrations)
         ]
 
     @cached_property
+    def columns(self):
+        return self._provided(extensions.report_columns)
+
+    @cached_property
     def sections(self):
-        registrations = [row.registration for row in self.page.object_list]
-        return [
-            section
-            for provider in extensions.report_sections
-            for section in provider(class_session=self.class_session, registrations=registrations)
-        ]
+        return self._provided(extensions.report_sections)
 
     @cached_property
     def assignable(self):
